@@ -1,0 +1,37 @@
+"""Change history for domain records, written by database triggers (django-pghistory).
+
+Triggers see every write, so bulk updates, imports and raw SQL are recorded as well as form
+saves. A model opts in with one decorator::
+
+    @tracked()
+    class Complaint(models.Model): ...
+
+The request's user and URL are attached by pghistory's middleware; jobs and commands attach
+their own with `pghistory.context(job=...)`.
+"""
+import pghistory
+from django.apps import apps
+from django.db.models import Model
+
+def tracked(**options):
+    """Record inserts, updates and deletes of the decorated model."""
+    # Fresh tracker instances per model: pghistory binds each one to the model it tracks.
+    return pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **options
+    )
+
+
+def is_tracked(model: type[Model]) -> bool:
+    return any(
+        getattr(candidate, "pgh_tracked_model", None) is model
+        for candidate in apps.get_models()
+    )
+
+
+def events_for(obj: Model, *, limit: int):
+    """The newest `limit` events of one object, with the context (user, URL) they carry."""
+    return (
+        pghistory.models.MiddlewareEvents.objects.tracks(obj)
+        .select_related("user")
+        .order_by("-pgh_created_at", "-pgh_id")[:limit]
+    )

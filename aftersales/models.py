@@ -1,0 +1,150 @@
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .history import tracked
+from .scoping import StoreScopedQuerySet
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(available_timezones()) if "/" in name]
+
+
+@tracked()
+class Store(models.Model):
+    """A dealership or one of its branches; every domain row belongs to exactly one."""
+
+    # Scoping filters a Store by its own key; other models filter through their `store` field.
+    STORE_LOOKUP = "pk"
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("service hotline"), max_length=30, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Asia/Shanghai"
+    )
+    opens_at = models.TimeField(_("opens at"), default="08:30")
+    closes_at = models.TimeField(_("closes at"), default="18:00")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        permissions = [
+            ("view_history", _("Can view the change history of records")),
+            ("view_system_health", _("Can view system health")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens_at__lt=models.F("closes_at")),
+                name="store_opens_before_it_closes",
+                violation_error_message=_("The store must open before it closes."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@tracked()
+class Department(models.Model):
+    """A department of one store that complaints and findings are routed to."""
+
+    class Kind(models.TextChoices):
+        WORKSHOP = "workshop", _("Workshop")
+        PARTS = "parts", _("Parts")
+        SALES = "sales", _("Sales")
+        CUSTOMER_SERVICE = "customer_service", _("Customer service")
+        FINANCE = "finance", _("Finance")
+        ADMINISTRATION = "administration", _("Administration")
+
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="departments", verbose_name=_("store")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    head = models.ForeignKey(
+        "aftersales.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+        verbose_name=_("department head"),
+    )
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "kind", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="department_name_unique_per_store")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff. What they may do comes from their role group; what they may see,
+    from the stores they belong to (or every store, for group-level staff)."""
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    stores = models.ManyToManyField(
+        Store, blank=True, related_name="staff", verbose_name=_("stores")
+    )
+    all_stores = models.BooleanField(
+        _("sees every store"),
+        default=False,
+        help_text=_("Group-level staff (e.g. the group's after-sales director) see every store."),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("department"),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        return self.full_name or super().get_full_name()
+
+    @property
+    def role(self):
+        """The user's role, the first of the role groups they belong to (in the order of ROLES)."""
+        from .roles import role_of
+
+        return role_of(self)
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic job ran; the health page reads the beat's liveness from it."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name):
+        cls.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})

@@ -1,0 +1,50 @@
+"""The main navigation: each entry names who sees it, so each role sees what it uses.
+
+Modules add their entries to NAVIGATION; the template shows the ones `visible_to` the user.
+"""
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    permission: str | None = None
+    staff_only: bool = False
+
+    def visible_to(self, user):
+        if self.staff_only and not user.is_staff:
+            return False
+        return self.permission is None or user.has_perm(self.permission)
+
+
+NAVIGATION = [
+    NavItem("home", _("Workbench"), "home"),
+    NavItem("stores", _("Stores"), "store_list", permission="aftersales.view_store"),
+    NavItem(
+        "health", _("System health"), "system_health", permission="aftersales.view_system_health"
+    ),
+    NavItem("admin", _("Administration"), "admin:index", staff_only=True),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    current = getattr(request.resolver_match, "url_name", None)
+    items = [
+        {
+            "key": item.key,
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "active": current == item.url_name.split(":")[-1],
+        }
+        for item in NAVIGATION
+        if item.visible_to(user)
+    ]
+    return {"navigation": items}

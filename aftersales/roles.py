@@ -1,0 +1,91 @@
+"""Roles are Django groups with real permissions, defined here and nowhere else.
+
+`sync_roles()` makes the groups match this table; it runs after every `migrate` and as
+`python manage.py sync_roles`. A later module adds its permissions to the roles below.
+"""
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    permissions: tuple[str, ...]
+    # Staff status opens Django's admin site; only administrators need it.
+    is_staff: bool = False
+
+
+_SEE_STORES = ("aftersales.view_store", "aftersales.view_department")
+
+ROLES = {
+    role.name: role
+    for role in (
+        Role("advisor", _("Service advisor"), _SEE_STORES),
+        Role("cs_agent", _("Customer-service agent"), _SEE_STORES),
+        Role(
+            "cs_supervisor",
+            _("Customer-service supervisor"),
+            _SEE_STORES + ("aftersales.view_history",),
+        ),
+        Role("dept_head", _("Department head"), _SEE_STORES),
+        Role("manager", _("After-sales manager"), _SEE_STORES + ("aftersales.view_history",)),
+        Role(
+            "admin",
+            _("Administrator"),
+            _SEE_STORES
+            + (
+                "aftersales.view_history",
+                "aftersales.view_system_health",
+                "aftersales.add_store",
+                "aftersales.change_store",
+                "aftersales.add_department",
+                "aftersales.change_department",
+                "aftersales.delete_department",
+                "aftersales.view_user",
+                "aftersales.add_user",
+                "aftersales.change_user",
+                "django_celery_beat.view_periodictask",
+                "django_celery_beat.change_periodictask",
+                "django_celery_beat.view_crontabschedule",
+                "django_celery_beat.view_intervalschedule",
+                "axes.view_accessattempt",
+                "axes.delete_accessattempt",
+            ),
+            is_staff=True,
+        ),
+    )
+}
+
+
+def role_of(user):
+    """The first role (in ROLES order) among the user's groups, or None."""
+    if not user.is_authenticated:
+        return None
+    names = {group.name for group in user.groups.all()}
+    return next((role for name, role in ROLES.items() if name in names), None)
+
+
+def _permissions(codes):
+    condition = Q(pk__in=[])
+    for code in codes:
+        app_label, _dot, codename = code.partition(".")
+        condition |= Q(content_type__app_label=app_label, codename=codename)
+    found = Permission.objects.filter(condition).select_related("content_type")
+    missing = set(codes) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise ImproperlyConfigured(f"Unknown permissions in ROLES: {', '.join(sorted(missing))}")
+    return found
+
+
+@transaction.atomic
+def sync_roles():
+    """Create or update one group per role with exactly its permissions. Idempotent."""
+    for role in ROLES.values():
+        group, _created = Group.objects.get_or_create(name=role.name)
+        group.permissions.set(_permissions(role.permissions))

@@ -1,0 +1,79 @@
+"""Every periodic job, in one place. `manage.py setup_periodic_tasks` writes them to
+django-celery-beat's tables (admins may then pause or re-time one in the admin site)."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+MANAGED_MARK = "Managed by aftersales/schedules.py"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    task: str
+    every: timedelta | None = None
+    # Five crontab fields, in the beat's time zone (settings.CELERY_TIMEZONE).
+    crontab: str | None = None
+    # Expire a run that waited longer than this in the queue; the next run will catch up.
+    expires_seconds: int | None = None
+
+
+SCHEDULES = {
+    "beat heartbeat": Schedule(
+        task="aftersales.tasks.record_beat_heartbeat",
+        every=timedelta(seconds=30),
+        expires_seconds=60,
+    ),
+    "nightly database backup": Schedule(
+        task="aftersales.tasks.backup_database", crontab="30 2 * * *"
+    ),
+}
+
+
+def _schedule_fields(schedule: Schedule):
+    if schedule.every is not None:
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=int(schedule.every.total_seconds()), period=IntervalSchedule.SECONDS
+        )
+        return {"interval": interval, "crontab": None}
+    minute, hour, day_of_month, month_of_year, day_of_week = schedule.crontab.split()
+    from django.conf import settings
+
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+        timezone=settings.CELERY_TIMEZONE,
+    )
+    return {"interval": None, "crontab": crontab}
+
+
+@transaction.atomic
+def install_schedules():
+    """Create or update every schedule above and remove managed ones no longer listed.
+
+    Idempotent; an admin's `enabled` switch is left as they set it.
+    Returns (created, updated, removed) counts.
+    """
+    created = updated = 0
+    for name, schedule in SCHEDULES.items():
+        _task, was_created = PeriodicTask.objects.update_or_create(
+            name=name,
+            defaults={
+                "task": schedule.task,
+                "description": MANAGED_MARK,
+                "expire_seconds": schedule.expires_seconds,
+                **_schedule_fields(schedule),
+            },
+        )
+        created += was_created
+        updated += not was_created
+    removed, _ = (
+        PeriodicTask.objects.filter(description=MANAGED_MARK)
+        .exclude(name__in=list(SCHEDULES))
+        .delete()
+    )
+    return created, updated, removed

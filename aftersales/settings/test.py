@@ -1,0 +1,12 @@
+"""Test flavour: the dev flavour on its own Redis database, with fast password hashing."""
+from .env import celery_broker_url, redis_with_db
+from .dev import *  # noqa: F401,F403
+from .dev import CACHES, REDIS_URL
+
+REDIS_URL = redis_with_db(REDIS_URL, 15)
+CACHES["default"]["LOCATION"] = REDIS_URL
+CACHES["default"]["KEY_PREFIX"] = "aftersales-test"
+CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEBUG = False

@@ -1,0 +1,19 @@
+"""Thin Celery wrappers around the core's services."""
+from celery import shared_task
+
+from . import backups
+from .models import Heartbeat
+
+BEAT_HEARTBEAT = "beat"
+
+
+@shared_task(name="aftersales.tasks.record_beat_heartbeat")
+def record_beat_heartbeat():
+    Heartbeat.beat(BEAT_HEARTBEAT)
+
+
+# A second run only writes one more dump (rotation keeps the count bounded), so a task lost
+# with its worker may be redelivered.
+@shared_task(name="aftersales.tasks.backup_database", acks_late=True, reject_on_worker_lost=True)
+def backup_database():
+    return str(backups.backup_database())
