@@ -32,5 +32,5 @@ manage: $(INSTALLED)
 
 ## make messages: refresh the translation catalogues (needs GNU gettext) and compile them
 messages: $(INSTALLED)
-	$(BIN)/python scripts/dev.py manage makemessages --locale zh_Hans --ignore '.venv/*' --ignore '.data/*' --no-obsolete
+	$(BIN)/python scripts/dev.py manage makemessages --locale zh_Hans --ignore '.venv/*' --ignore '.data/*' --ignore 'static/vendor/*' --no-obsolete
 	$(BIN)/python scripts/compile_messages.py

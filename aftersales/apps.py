@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _sync_roles_after_migrate(sender, app_config, using, apps, **kwargs):
+def _sync_roles_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     # Permissions are created per app after migrate; make sure every app's exist before the
     # role groups are given theirs, whatever the order apps are migrated in.
     from django.apps import apps as global_apps

@@ -3,6 +3,7 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .history import tracked
@@ -124,7 +125,7 @@ class User(AbstractUser):
     def get_full_name(self):
         return self.full_name or super().get_full_name()
 
-    @property
+    @cached_property
     def role(self):
         """The user's role, the first of the role groups they belong to (in the order of ROLES)."""
         from .roles import role_of

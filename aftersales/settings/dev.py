@@ -18,3 +18,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 from .base import *  # noqa: E402,F401,F403
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Serve static files straight from static/ (no collectstatic in development and tests).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -10,3 +10,6 @@ CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEBUG = False
+# Close connections after each request/task, so threads (live server, Celery worker) never keep
+# the test database open when it is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
