@@ -1,0 +1,74 @@
+"""End to end in Debian's chromium: logging in per role, the language switch, the lockout."""
+import pytest
+
+from aftersales.tests.factories import TEST_PASSWORD
+from aftersales.tests.test_navigation import EXPECTED
+from conftest import ROLE_NAMES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LOGIN_BUTTON = "form[action$='/accounts/login/'] button[type=submit]"
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Console errors about the content security policy; a page that needs inline code shows them."""
+    seen = []
+    page.on(
+        "console",
+        lambda message: seen.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    return seen
+
+
+def log_in(page, username, password):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click(LOGIN_BUTTON)
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_each_role_logs_in_and_sees_its_navigation(page, personas, csp_violations, role):
+    log_in(page, f"{role}_a", TEST_PASSWORD)
+    page.wait_for_url("**/")
+    keys = page.locator("[data-testid=main-nav] [data-nav]").evaluate_all(
+        "links => links.map(link => link.dataset.nav)"
+    )
+    assert keys == EXPECTED[role]
+    assert page.evaluate("typeof htmx") == "object"
+    assert csp_violations == []
+
+
+def test_user_menu_logs_out(page, personas):
+    log_in(page, "advisor_a", TEST_PASSWORD)
+    page.wait_for_url("**/")
+    page.click("[data-testid=user-menu]")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/accounts/login/")
+    assert page.locator("#id_username").is_visible()
+
+
+def test_language_switch_changes_the_page_language(page, personas):
+    log_in(page, "cs_agent_a", TEST_PASSWORD)
+    page.wait_for_url("**/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.get_by_role("link", name="工作台").is_visible()
+    page.locator("[data-testid=language-switch] button[value=en]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Workbench").is_visible()
+    page.locator("[data-testid=language-switch] button[value=zh-hans]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+
+
+def test_five_wrong_passwords_lock_the_account(page, personas):
+    for _ in range(5):
+        log_in(page, "advisor_a", "not-the-password")
+    assert page.locator("[data-testid=locked-out]").is_visible()
+    assert "登录失败次数过多" in page.content()
+    log_in(page, "advisor_a", TEST_PASSWORD)
+    assert page.locator("[data-testid=locked-out]").is_visible()
