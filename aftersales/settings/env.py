@@ -48,7 +48,8 @@ def redis_with_db(url, db):
     if parts.scheme == "unix":
         query = parse_qs(parts.query)
         query["db"] = [str(db)]
-        return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+        # Built by hand: urlunsplit drops the empty authority ("unix:/path" is not understood).
+        return f"unix://{parts.path}?{urlencode(query, doseq=True)}"
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
@@ -60,4 +61,4 @@ def celery_broker_url(url):
     query = parse_qs(parts.query)
     db = query.pop("db", ["0"])[0]
     query["virtual_host"] = [db]
-    return urlunsplit(("redis+socket", "", parts.path, urlencode(query, doseq=True), ""))
+    return f"redis+socket://{parts.path}?{urlencode(query, doseq=True)}"

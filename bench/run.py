@@ -1,0 +1,68 @@
+"""Benchmark runner: `make bench`. Prints one figure a line as `name: value unit`.
+
+BENCH_SCALE sets the data size: 1 is the dealer-group size of the design (~50 stores, 1M
+customers, ...); 0.01 is a quick run. Benchmarks run against their own database,
+`aftersales_bench`, kept between runs so large data sets are generated once.
+Each module `bench/bench_*.py` has `run(scale)` yielding (name, value, unit) tuples.
+`make bench ARGS=platform` runs only the modules whose name contains "platform".
+"""
+import importlib
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def scale():
+    return float(os.environ.get("BENCH_SCALE", "1"))
+
+
+def p95_ms(samples_s):
+    """95th percentile of durations in seconds, in milliseconds."""
+    ordered = sorted(samples_s)
+    return round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1)
+
+
+def median_ms(samples_s):
+    return round(statistics.median(samples_s) * 1000, 1)
+
+
+def timed(fn, repeat):
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DATABASES["default"]["TEST"] = {"NAME": "aftersales_bench"}
+    from django.db import connection
+
+    connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
+
+
+def main(selected):
+    setup_django()
+    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    print(f"bench.scale: {scale()} x")
+    for name in modules:
+        if selected and not any(s in name for s in selected):
+            continue
+        module = importlib.import_module(f"bench.{name}")
+        for figure, value, unit in module.run(scale()):
+            print(f"{figure}: {value} {unit}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
