@@ -15,6 +15,8 @@ STRONG_KEY = "k3J9x-wQz7_VbN2mPa8RtYc5LdF4hGs6KjE1uIo0pAzXcVbNmQwErTyUiOp"
 
 
 def run_manage(*args, env_overrides, drop=()):
+    # The browser tests allow sync ORM calls beside Playwright's loop; a deployment never does.
+    drop = {*drop, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(env_overrides)
     return subprocess.run(
