@@ -84,7 +84,7 @@ def check_beat(database_ok=True):
     age = timezone.now() - heartbeat.beat_at
     if age > settings.BEAT_HEARTBEAT_MAX_AGE:
         return _failure("beat", label, f"error: last heartbeat {int(age.total_seconds())} s ago")
-    return Check("beat", label, OK, f"{heartbeat.beat_at:%Y-%m-%d %H:%M:%S %Z}")
+    return Check("beat", label, OK, f"{timezone.localtime(heartbeat.beat_at):%Y-%m-%d %H:%M:%S}")
 
 
 def system_health():

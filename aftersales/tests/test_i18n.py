@@ -72,3 +72,15 @@ def test_language_switch_works_before_login(client):
     client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
     body = client.get(reverse("login")).content.decode()
     assert "Log in" in body
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    body = client.get(reverse("login"), headers={"Accept-Language": "en-US,en;q=0.9"}).content
+    assert "登录" in body.decode()
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_cookie_falls_back_to_chinese(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+    assert 'lang="zh-hans"' in client.get(reverse("login")).content.decode()
