@@ -9,6 +9,8 @@ saves. A model opts in with one decorator::
 The request's user and URL are attached by pghistory's middleware; jobs and commands attach
 their own with `pghistory.context(job=...)`.
 """
+from dataclasses import dataclass
+
 import pghistory
 from django.apps import apps
 from django.db.models import Model
@@ -26,6 +28,36 @@ def is_tracked(model: type[Model]) -> bool:
         getattr(candidate, "pgh_tracked_model", None) is model
         for candidate in apps.get_models()
     )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: object
+    new: object
+
+
+def describe(event, model: type[Model]) -> list[FieldChange]:
+    """An event's changes in the model's own field names (verbose, translated).
+
+    An update lists the fields that changed; an insert or delete lists the row as it was.
+    """
+    labels = {
+        field.attname: field.verbose_name
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+    }
+    if event.pgh_diff:
+        return [
+            FieldChange(labels[name], old, new)
+            for name, (old, new) in event.pgh_diff.items()
+            if name in labels
+        ]
+    return [
+        FieldChange(labels[name], None, value)
+        for name, value in (event.pgh_data or {}).items()
+        if name in labels
+    ]
 
 
 def events_for(obj: Model, *, limit: int):

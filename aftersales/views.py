@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from . import health
 from .filters import StoreFilter
-from .history import events_for, is_tracked
+from .history import describe, events_for, is_tracked
 from .jobs import enqueue_on_commit
 from .models import Store
 from .scoping import for_user, get_for_user_or_404
@@ -55,7 +55,9 @@ def object_history(request, app_label, model_name, pk):
     if not is_tracked(model):
         raise Http404("This record type keeps no history.")
     obj = get_for_user_or_404(model, request.user, pk=pk)
-    events = events_for(obj, limit=HISTORY_LIMIT)
+    events = [
+        (event, describe(event, model)) for event in events_for(obj, limit=HISTORY_LIMIT)
+    ]
     return render(
         request,
         "aftersales/history.html",

@@ -55,7 +55,7 @@ def test_history_page_lists_changes_newest_first(client, personas, store_a):
     body = response.content.decode()
     assert response.status_code == 200
     events = list(response.context["events"])
-    assert [e.pgh_label for e in events] == ["update", "insert"]
+    assert [event.pgh_label for event, _changes in events] == ["update", "insert"]
     assert body.index("甲店二") < body.index("新建")
 
 
@@ -68,3 +68,12 @@ def test_history_page_runs_a_fixed_number_of_queries(
         Store.objects.filter(pk=store_a.pk).update(phone=f"010-{n:08d}")
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+def test_history_page_names_fields_in_the_users_language(client, personas, store_a):
+    Store.objects.filter(pk=store_a.pk).update(phone="010-88888888")
+    client.force_login(personas["manager"])
+    body = client.get(
+        reverse("object_history", args=["aftersales", "store", store_a.pk])
+    ).content.decode()
+    assert "服务热线" in body and "010-12345678 → 010-88888888" in body
