@@ -43,12 +43,11 @@ def timed(fn, repeat):
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
     import django
-    from django.conf import settings
 
     django.setup()
-    settings.DATABASES["default"]["TEST"] = {"NAME": "aftersales_bench"}
     from django.db import connection
 
+    connection.settings_dict["TEST"]["NAME"] = "aftersales_bench"
     connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
 
 
