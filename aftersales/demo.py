@@ -49,7 +49,11 @@ class DemoData:
                 self.random.choice(string.digits) for _ in range(5)
             )
         else:
-            tail = "".join(self.random.choice(string.digits + PLATE_LETTERS) for _ in range(5))
+            # Mostly digits, at most two letters, as issued plates are.
+            tail = [self.random.choice(string.digits) for _ in range(5)]
+            for position in self.random.sample(range(5), self.random.choice((0, 1, 1, 2))):
+                tail[position] = self.random.choice(PLATE_LETTERS)
+            tail = "".join(tail)
         return f"{province}{city}{tail}"
 
     def vin(self):

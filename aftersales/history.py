@@ -42,19 +42,26 @@ def describe(event, model: type[Model]) -> list[FieldChange]:
 
     An update lists the fields that changed; an insert or delete lists the row as it was.
     """
+    # Only what people edit; derived columns (search keys, timestamps) would drown the change.
     labels = {
         field.attname: field.verbose_name
         for field in model._meta.concrete_fields
-        if not field.primary_key
+        if field.editable and not field.primary_key
     }
+    # A model names the fields whose values the history shows masked, e.g. mobile numbers.
+    maskers = getattr(model, "HISTORY_MASKED_FIELDS", {})
+
+    def shown(name, value):
+        return maskers[name](value) if name in maskers and value else value
+
     if event.pgh_diff:
         return [
-            FieldChange(labels[name], old, new)
+            FieldChange(labels[name], shown(name, old), shown(name, new))
             for name, (old, new) in event.pgh_diff.items()
             if name in labels
         ]
     return [
-        FieldChange(labels[name], None, value)
+        FieldChange(labels[name], None, shown(name, value))
         for name, value in (event.pgh_data or {}).items()
         if name in labels
     ]

@@ -24,6 +24,11 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Workbench"), "home"),
+    NavItem("customers", _("Customer files"), "customers:list", permission="customers.view_customer"),
+    NavItem(
+        "repair_orders", _("Repair orders"), "customers:visit_list",
+        permission="customers.view_servicevisit",
+    ),
     NavItem("stores", _("Stores"), "store_list", permission="aftersales.view_store"),
     NavItem(
         "health", _("System health"), "system_health", permission="aftersales.view_system_health"
@@ -36,13 +41,13 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    current = getattr(request.resolver_match, "url_name", None)
+    current = getattr(request.resolver_match, "view_name", None)
     items = [
         {
             "key": item.key,
             "label": item.label,
             "url": reverse(item.url_name),
-            "active": current == item.url_name.split(":")[-1],
+            "active": current == item.url_name,
         }
         for item in NAVIGATION
         if item.visible_to(user)

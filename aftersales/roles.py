@@ -22,24 +22,60 @@ class Role:
 
 
 _SEE_STORES = ("aftersales.view_store", "aftersales.view_department")
+_READ_FILES = (
+    "customers.view_customer",
+    "customers.view_vehicle",
+    "customers.view_servicevisit",
+    "customers.view_servicedocument",
+)
+_KEEP_FILES = _READ_FILES + (
+    "customers.add_customer",
+    "customers.change_customer",
+    "customers.add_vehicle",
+    "customers.change_vehicle",
+    "customers.add_servicevisit",
+    "customers.change_servicevisit",
+    "customers.add_servicedocument",
+)
+_CALL_CUSTOMERS = ("customers.reveal_mobile",)
+_RUN_FILES = (
+    "customers.merge_customer",
+    "customers.import_repair_orders",
+    "customers.export_customers",
+)
 
 ROLES = {
     role.name: role
     for role in (
-        Role("advisor", _("Service advisor"), _SEE_STORES),
-        Role("cs_agent", _("Customer-service agent"), _SEE_STORES),
+        Role("advisor", _("Service advisor"), _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS),
+        Role(
+            "cs_agent",
+            _("Customer-service agent"),
+            _SEE_STORES + _READ_FILES + ("customers.change_customer",) + _CALL_CUSTOMERS,
+        ),
         Role(
             "cs_supervisor",
             _("Customer-service supervisor"),
-            _SEE_STORES + ("aftersales.view_history",),
+            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + ("aftersales.view_history",),
         ),
-        Role("dept_head", _("Department head"), _SEE_STORES),
-        Role("manager", _("After-sales manager"), _SEE_STORES + ("aftersales.view_history",)),
+        Role("dept_head", _("Department head"), _SEE_STORES + _READ_FILES),
+        Role(
+            "manager",
+            _("After-sales manager"),
+            _SEE_STORES
+            + _READ_FILES
+            + ("customers.import_repair_orders", "customers.export_customers")
+            + ("aftersales.view_history",),
+        ),
         Role(
             "admin",
             _("Administrator"),
             _SEE_STORES
+            + _KEEP_FILES
+            + _RUN_FILES
             + (
+                "customers.change_loyaltypolicy",
+                "customers.view_loyaltypolicy",
                 "aftersales.view_history",
                 "aftersales.view_system_health",
                 "aftersales.add_store",

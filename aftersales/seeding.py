@@ -5,6 +5,7 @@ demo password stays changed). Later modules extend `seed_demo` with their own da
 """
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from .demo import DemoData
 from .models import Department, Store, User
@@ -35,6 +36,9 @@ DEMO_DEPARTMENTS = [
     (Department.Kind.FINANCE, "财务部"),
 ]
 
+# Each module's demo data, given the demo stores; a later module appends its seeder here.
+DEMO_SEEDERS = ["customers.seeding.seed_demo_customers"]
+
 # Which department each role works in; supervisors and agents sit in customer service.
 ROLE_DEPARTMENT = {
     "advisor": Department.Kind.WORKSHOP,
@@ -53,8 +57,10 @@ def seed_demo():
     names = DemoData(seed=2026)
     groups = {group.name: group for group in Group.objects.filter(name__in=ROLES)}
     users = []
+    stores = []
     for spec in DEMO_STORES:
         store, _ = Store.objects.get_or_create(code=spec["code"], defaults=spec)
+        stores.append(store)
         departments = {}
         for kind, name in DEMO_DEPARTMENTS:
             departments[kind], _ = Department.objects.get_or_create(
@@ -83,6 +89,8 @@ def seed_demo():
         all_stores=True,
     )
     users.append(director)
+    for seeder in DEMO_SEEDERS:
+        import_string(seeder)(stores)
     return users
 
 

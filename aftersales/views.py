@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -54,6 +55,8 @@ def object_history(request, app_label, model_name, pk):
         raise Http404("No such record type.") from None
     if not is_tracked(model):
         raise Http404("This record type keeps no history.")
+    if not request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
+        raise PermissionDenied
     obj = get_for_user_or_404(model, request.user, pk=pk)
     events = [
         (event, describe(event, model)) for event in events_for(obj, limit=HISTORY_LIMIT)

@@ -1,9 +1,10 @@
 """Test flavour: the dev flavour on its own Redis database, with fast password hashing."""
-from .env import celery_broker_url, redis_with_db
+from .env import celery_broker_url, env_int, redis_with_db
 from .dev import *  # noqa: F401,F403
 from .dev import CACHES, REDIS_URL
 
-REDIS_URL = redis_with_db(REDIS_URL, 15)
+# Tests keep to their own logical database (TEST_REDIS_DB lets parallel runs keep apart).
+REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "aftersales-test"
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)

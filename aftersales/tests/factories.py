@@ -1,5 +1,8 @@
 """Factories for every test in the project, in one place."""
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from django.contrib.auth.models import Group
 
 from aftersales.demo import DemoData
@@ -54,3 +57,41 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.is_staff = True
         if create:
             self.save()
+
+
+# --- Customer files --------------------------------------------------------------------------
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Customer"
+
+    store = factory.SubFactory(StoreFactory)
+    name = factory.LazyFunction(_names.person_name)
+    mobile = factory.LazyFunction(_names.mobile)
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Vehicle"
+
+    owner = factory.SubFactory(CustomerFactory)
+    store = factory.LazyAttribute(lambda vehicle: vehicle.owner.store)
+    vin = factory.LazyFunction(_names.vin)
+    plate = factory.LazyFunction(_names.plate)
+    brand = "大众"
+    model = "迈腾"
+
+
+class ServiceVisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.ServiceVisit"
+
+    vehicle = factory.SubFactory(VehicleFactory)
+    customer = factory.LazyAttribute(lambda visit: visit.vehicle.owner)
+    store = factory.LazyAttribute(lambda visit: visit.vehicle.store)
+    order_no = factory.Sequence(lambda n: f"RO{n:06d}")
+    repair_type = "maintenance"
+    status = "closed"
+    opened_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+    closed_at = factory.LazyAttribute(lambda visit: visit.opened_at + timedelta(hours=4))
+    mileage = 20000
+    amount = 800

@@ -59,3 +59,20 @@ def test_restore_of_a_missing_file_says_so(tmp_path):
 def test_no_partial_file_is_left_behind(tmp_path):
     call_command("backup", "--dir", str(tmp_path))
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_admin_backup_button_runs_a_backup_in_the_worker(
+    client, personas, celery_worker, tmp_path, settings
+):
+    import time
+
+    from django.urls import reverse
+
+    settings.BACKUP_DIR = tmp_path
+    client.force_login(personas["admin"])
+    response = client.post(reverse("request_backup"))
+    assert response.status_code == 302
+    deadline = time.monotonic() + 30
+    while not list_backups(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(list_backups(tmp_path)) == 1

@@ -4,13 +4,14 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
+FILES = ["home", "customers", "repair_orders", "stores"]
 EXPECTED = {
-    "advisor": ["home", "stores"],
-    "cs_agent": ["home", "stores"],
-    "cs_supervisor": ["home", "stores"],
-    "dept_head": ["home", "stores"],
-    "manager": ["home", "stores"],
-    "admin": ["home", "stores", "health", "admin"],
+    "advisor": FILES,
+    "cs_agent": FILES,
+    "cs_supervisor": FILES,
+    "dept_head": FILES,
+    "manager": FILES,
+    "admin": FILES + ["health", "admin"],
 }
 
 

@@ -1,0 +1,69 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import Store
+from aftersales.scoping import for_user
+
+from .models import Customer, CustomerConsent, ServiceVisit
+from .models.people import LoyaltyTier
+from .models.service import RepairType
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _stores(request):
+    return for_user(Store.objects.all(), request.user) if request else Store.objects.none()
+
+
+def _advisors(request):
+    if request is None:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(
+        groups__name="advisor", stores__in=_stores(request)
+    ).distinct().order_by("full_name")
+
+
+class CustomerFilter(django_filters.FilterSet):
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
+    loyalty_tier = django_filters.ChoiceFilter(label=_("Loyalty tier"), choices=LoyaltyTier.choices)
+    churn_risk = django_filters.BooleanFilter(label=_("Churn risk"), method="filter_churn_risk")
+    marketing_consent = django_filters.BooleanFilter(
+        label=_("Agreed to marketing"), method="filter_marketing_consent"
+    )
+    do_not_contact = django_filters.BooleanFilter(label=_("Do not contact"))
+    last_visit = django_filters.DateFromToRangeFilter(
+        label=_("Last visit"), field_name="last_visit_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["store", "loyalty_tier", "churn_risk", "marketing_consent", "do_not_contact", "last_visit"]
+
+    def filter_churn_risk(self, queryset, name, value):
+        at_risk = [LoyaltyTier.LAPSING, LoyaltyTier.CHURNED]
+        return queryset.filter(loyalty_tier__in=at_risk) if value else queryset.exclude(loyalty_tier__in=at_risk)
+
+    def filter_marketing_consent(self, queryset, name, value):
+        agreed = CustomerConsent.objects.filter(
+            channel=CustomerConsent.Channel.MARKETING, granted=True
+        ).values("customer_id")
+        return queryset.filter(pk__in=agreed) if value else queryset.exclude(pk__in=agreed)
+
+
+class ServiceVisitFilter(django_filters.FilterSet):
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
+    advisor = django_filters.ModelChoiceFilter(label=_("Service advisor"), queryset=_advisors)
+    repair_type = django_filters.ChoiceFilter(label=_("Repair type"), choices=RepairType.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ServiceVisit.Status.choices)
+    opened = django_filters.DateFromToRangeFilter(
+        label=_("Opened"), field_name="opened_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    from_appointment = django_filters.BooleanFilter(label=_("Came from an appointment"))
+
+    class Meta:
+        model = ServiceVisit
+        fields = ["store", "advisor", "repair_type", "status", "opened", "from_appointment"]

@@ -1,0 +1,252 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.scoping import for_user
+
+from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
+from .normalize import clean_text, normalize_mobile, normalize_plate, normalize_vin
+from .uploads import check_upload
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class StoreChoiceMixin:
+    """Limits the store field to the stores the user works at."""
+
+    def limit_store(self, user):
+        from aftersales.models import Store
+
+        self.fields["store"].queryset = for_user(Store.objects.filter(is_active=True), user)
+        if self.fields["store"].queryset.count() == 1:
+            self.fields["store"].initial = self.fields["store"].queryset.first()
+
+
+class CustomerForm(StoreChoiceMixin, forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "store", "name", "mobile", "gender", "birthday", "address", "source",
+            "preferred_language", "do_not_contact", "do_not_contact_reason", "notes",
+        ]
+        widgets = {"birthday": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["store"]
+        else:
+            self.limit_store(user)
+
+    def clean_name(self):
+        name = clean_text(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(_("Enter the customer's name."))
+        return name
+
+    def clean_mobile(self):
+        raw = self.cleaned_data["mobile"]
+        if not raw:
+            return ""
+        try:
+            return normalize_mobile(raw)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a valid mobile number."), params={"value": raw}
+            ) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("do_not_contact") and not cleaned.get("do_not_contact_reason"):
+            self.add_error("do_not_contact_reason", _("Say why the customer must not be contacted."))
+        return cleaned
+
+    def save(self, commit=True):
+        customer = super().save(commit=False)
+        if customer.do_not_contact and not customer.do_not_contact_since:
+            from django.utils import timezone
+
+            customer.do_not_contact_since = timezone.now()
+        if not customer.do_not_contact:
+            customer.do_not_contact_since = None
+            customer.do_not_contact_reason = ""
+        if commit:
+            customer.save()
+        return customer
+
+
+class MileageConfirmMixin:
+    """A lower mileage than on file is usually a typo; it is accepted only when confirmed."""
+
+    def check_mileage(self, mileage, on_file):
+        if mileage is not None and on_file is not None and mileage < on_file:
+            if not self.cleaned_data.get("confirm_lower_mileage"):
+                self.add_error(
+                    "mileage",
+                    _(
+                        "The mileage on file is %(on_file)s km; %(mileage)s km is lower. "
+                        "Tick the confirmation if the odometer was replaced or the record was wrong."
+                    )
+                    % {"on_file": on_file, "mileage": mileage},
+                )
+
+
+class VehicleForm(MileageConfirmMixin, forms.ModelForm):
+    confirm_lower_mileage = forms.BooleanField(
+        label=_("Yes, the mileage is lower than on file"), required=False
+    )
+
+    class Meta:
+        model = Vehicle
+        fields = [
+            "plate", "vin", "brand", "model", "model_year", "colour", "purchase_date", "bought_here",
+            "warranty_end", "compulsory_insurance_due", "commercial_insurance_due", "mileage",
+        ]
+        widgets = {
+            "purchase_date": DATE,
+            "warranty_end": DATE,
+            "compulsory_insurance_due": DATE,
+            "commercial_insurance_due": DATE,
+        }
+
+    def clean_plate(self):
+        raw = self.cleaned_data["plate"]
+        if not raw:
+            return ""
+        try:
+            return normalize_plate(raw)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a Chinese plate (e.g. 京A12345, or 京AD12345 for new energy)."),
+                params={"value": raw},
+            ) from None
+
+    def clean_vin(self):
+        raw = self.cleaned_data["vin"]
+        if not raw:
+            return ""
+        try:
+            return normalize_vin(raw)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a valid VIN: 17 letters and digits without I, O or Q, "
+                  "and the check digit (9th character) must match."),
+                params={"value": raw},
+            ) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("plate") and not cleaned.get("vin") and not self.errors:
+            raise ValidationError(_("Give the plate or the VIN."))
+        purchase, warranty = cleaned.get("purchase_date"), cleaned.get("warranty_end")
+        if purchase and warranty and warranty < purchase:
+            self.add_error("warranty_end", _("The warranty cannot end before the purchase date."))
+        if self.instance.pk:
+            self.check_mileage(cleaned.get("mileage"), self.instance.mileage)
+        return cleaned
+
+
+class ServiceVisitForm(MileageConfirmMixin, forms.ModelForm):
+    confirm_lower_mileage = forms.BooleanField(
+        label=_("Yes, the mileage is lower than on file"), required=False
+    )
+
+    class Meta:
+        model = ServiceVisit
+        fields = [
+            "order_no", "repair_type", "status", "opened_at", "closed_at", "mileage", "advisor",
+            "technician_name", "amount", "from_appointment", "work_summary", "declined_work",
+        ]
+        widgets = {
+            "opened_at": DATETIME,
+            "closed_at": DATETIME,
+            "work_summary": forms.Textarea(attrs={"rows": 2}),
+            "declined_work": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, vehicle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.vehicle = vehicle
+        from django.contrib.auth import get_user_model
+
+        self.fields["advisor"].queryset = get_user_model().objects.filter(
+            stores=vehicle.store_id, groups__name="advisor", is_active=True
+        ).order_by("full_name")
+
+    def clean_order_no(self):
+        order_no = clean_text(self.cleaned_data["order_no"]).upper()
+        clash = ServiceVisit.objects.filter(store_id=self.vehicle.store_id, order_no=order_no)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Repair order %(no)s already exists in this store."), params={"no": order_no})
+        return order_no
+
+    def clean(self):
+        cleaned = super().clean()
+        opened, closed = cleaned.get("opened_at"), cleaned.get("closed_at")
+        if opened and closed and closed < opened:
+            self.add_error("closed_at", _("A repair order cannot close before it opens."))
+        if cleaned.get("status") == ServiceVisit.Status.CLOSED and not closed:
+            self.add_error("closed_at", _("Give the time the repair order was closed."))
+        if closed and cleaned.get("status") == ServiceVisit.Status.OPEN:
+            self.add_error("status", _("A repair order with a closing time is closed, not open."))
+        self.check_mileage(cleaned.get("mileage"), self.vehicle.mileage if not self.instance.pk else None)
+        return cleaned
+
+
+class TransferForm(forms.Form):
+    new_owner_name = forms.CharField(label=_("New owner's name"), max_length=50)
+    new_owner_mobile = forms.CharField(label=_("New owner's mobile"), max_length=20)
+    transferred_on = forms.DateField(label=_("Transfer date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean_new_owner_mobile(self):
+        raw = self.cleaned_data["new_owner_mobile"]
+        try:
+            return normalize_mobile(raw)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a valid mobile number."), params={"value": raw}
+            ) from None
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.ModelChoiceField(
+        label=_("Duplicate record to merge into this one"), queryset=Customer.objects.none(),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["duplicate"].queryset = candidates
+        self.fields["duplicate"].label_from_instance = lambda c: _(
+            "%(name)s · %(mobile)s · %(visits)s visits · on file since %(since)s"
+        ) % {
+            "name": c.name, "mobile": c.masked_mobile or "—", "visits": c.visit_count,
+            "since": c.created_at.date(),
+        }
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = CustomerConsent
+        fields = ["channel", "granted", "method", "note"]
+        widgets = {"granted": forms.Select(choices=[(True, _("Agreed")), (False, _("Refused"))])}
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = ServiceDocument
+        fields = ["kind", "visit", "file"]
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit"].queryset = customer.service_visits.order_by("-opened_at")[:50]
+        self.fields["visit"].required = False
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.content_type = check_upload(upload)
+        return upload

@@ -1,0 +1,114 @@
+"""Normalising what people and DMS exports type: full-width characters, plates, VINs, mobiles,
+and the search keys of a name (pinyin, initials, character n-grams)."""
+import re
+
+import phonenumbers
+from pypinyin import Style, lazy_pinyin
+
+from .vin import is_valid_vin
+
+# Full-width ASCII (U+FF01–U+FF5E) maps onto ASCII by a fixed offset; U+3000 is a full-width space.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Dots, middle dots and separators people put inside plates: 京A·12345, 京A.12345, 京A-12345.
+_PLATE_SEPARATORS = re.compile(r"[\s.·•・\-_]")
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_LETTER = "A-HJ-NP-Z"  # plates leave out I and O
+_ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTER}][{_LETTER}0-9]{{4}}[{_LETTER}0-9挂学警港澳领使]$")
+# New-energy plates have six characters after the city letter: D/F first (small cars) or
+# last (large vehicles).
+_NEW_ENERGY = re.compile(
+    rf"^[{PROVINCES}][{_LETTER}](?:[DF][{_LETTER}0-9][0-9]{{4}}|[0-9]{{5}}[DF])$"
+)
+
+
+def halfwidth(text: str) -> str:
+    return (text or "").translate(_FULLWIDTH)
+
+
+def clean_text(text) -> str:
+    """Full-width to half-width, runs of whitespace collapsed, ends trimmed."""
+    if text is None:
+        return ""
+    return " ".join(halfwidth(str(text)).split())
+
+
+def plate_key(raw: str) -> str:
+    """京a·12345 → 京A12345 (no validation)."""
+    return _PLATE_SEPARATORS.sub("", halfwidth(raw or "")).upper()
+
+
+def is_valid_plate(plate: str) -> bool:
+    return bool(_ORDINARY.match(plate) or _NEW_ENERGY.match(plate))
+
+
+def normalize_plate(raw: str) -> str:
+    """The plate in its canonical form, or ValueError if it is not a Chinese plate."""
+    plate = plate_key(raw)
+    if not is_valid_plate(plate):
+        raise ValueError(plate)
+    return plate
+
+
+def normalize_vin(raw: str) -> str:
+    vin = re.sub(r"\s", "", halfwidth(raw or "")).upper()
+    if not is_valid_vin(vin):
+        raise ValueError(vin)
+    return vin
+
+
+def normalize_mobile(raw: str) -> str:
+    """A mainland mobile as its 11 digits (others in E.164), or ValueError."""
+    text = re.sub(r"[\s\-()（）]", "", halfwidth(str(raw or "")))
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError(text) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(text)
+    if number.country_code == 86:
+        if phonenumbers.number_type(number) not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            raise ValueError(text)
+        return str(number.national_number)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_mobile(mobile: str) -> str:
+    """138****5678: enough to recognise a number, not enough to call it."""
+    if not mobile:
+        return ""
+    if len(mobile) <= 7:
+        return "*" * len(mobile)
+    return f"{mobile[:3]}{'*' * (len(mobile) - 7)}{mobile[-4:]}"
+
+
+def name_pinyin(name: str) -> str:
+    """张三 → zhangsan; letters in the name are kept, everything else dropped."""
+    return "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default")).lower().replace(" ", "")
+
+
+def name_initials(name: str) -> str:
+    return "".join(
+        syllable[0] for syllable in lazy_pinyin(name, style=Style.NORMAL) if syllable.strip()
+    ).lower()
+
+
+def name_grams(name: str) -> list[str]:
+    """Every character and every pair of neighbours: 张三丰 → 张, 三, 丰, 张三, 三丰.
+
+    A GIN index over these finds any part of a name, which pg_trgm cannot do for two- and
+    three-character Chinese names."""
+    chars = [c for c in clean_text(name).lower() if not c.isspace()]
+    grams = set(chars) | {a + b for a, b in zip(chars, chars[1:])}
+    return sorted(grams)
+
+
+def query_grams(text: str) -> list[str]:
+    """The grams a name must contain to contain `text`."""
+    chars = [c for c in clean_text(text).lower() if not c.isspace()]
+    if len(chars) == 1:
+        return chars
+    return sorted({a + b for a, b in zip(chars, chars[1:])})

@@ -1,0 +1,133 @@
+"""Reads of the customer file for views and reports."""
+import re
+
+from django.db.models import Prefetch
+
+from aftersales.scoping import for_user
+
+from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
+from .normalize import PROVINCES, clean_text, halfwidth, normalize_mobile, plate_key, query_grams
+
+SEARCH_LIMIT = 20
+TIMELINE_LIMIT = 100
+
+_DIGITS = re.compile(r"^\d+$")
+_PHONE = re.compile(r"^\+?[\d\-()]{7,}$")
+_LATIN = re.compile(r"^[a-z]+$")
+_ALNUM = re.compile(r"^[A-Z0-9]+$")
+
+
+def _ids(queryset, field="pk"):
+    return list(queryset.values_list(field, flat=True)[:SEARCH_LIMIT])
+
+
+def search_customer_ids(user, text: str) -> list[int]:
+    """Customer ids matching one search box entry, best matches first.
+
+    What the entry looks like decides where to look, so every lookup is an index scan:
+    digits → mobile (all 11, or the last 4) and plate/VIN endings; latin letters → pinyin or
+    its initials; Chinese → the name, or a plate if it starts with a province character;
+    letters and digits → a plate without its province, or the VIN (all 17, or the last 6).
+    """
+    query = clean_text(text)
+    if not query:
+        return []
+    customers = for_user(Customer.objects.active(), user)
+    vehicles = for_user(Vehicle.objects.all(), user)
+    compact = halfwidth(query).replace(" ", "")
+    upper = plate_key(compact)
+    found: list[int] = []
+
+    def add(ids):
+        found.extend(i for i in ids if i not in found)
+
+    if _PHONE.match(compact):
+        try:
+            add(_ids(customers.filter(mobile=normalize_mobile(compact))))
+        except ValueError:
+            pass
+    if _DIGITS.match(compact):
+        if len(compact) == 4:
+            add(_ids(customers.filter(mobile_last4=compact)))
+        if len(compact) == 6:
+            add(_ids(vehicles.filter(vin_last6=compact), "owner_id"))
+    elif _LATIN.match(compact.lower()):
+        lower = compact.lower()
+        add(_ids(customers.filter(name_initials__startswith=lower)))
+        if len(lower) >= 2:
+            add(_ids(customers.filter(name_pinyin__startswith=lower)))
+    if _ALNUM.match(upper) and not _DIGITS.match(upper):
+        if len(upper) == 17:
+            add(_ids(vehicles.filter(vin=upper), "owner_id"))
+        if len(upper) == 6:
+            add(_ids(vehicles.filter(vin_last6=upper), "owner_id"))
+        if 2 <= len(upper) <= 7:
+            add(_ids(vehicles.filter(plate_tail__startswith=upper), "owner_id"))
+    if upper[:1] in PROVINCES and len(upper) >= 2 and _ALNUM.match(upper[1:]):
+        add(_ids(vehicles.filter(plate__startswith=upper), "owner_id"))
+    if not compact.isascii():
+        grams = query_grams(query)
+        add(_ids(customers.filter(name_grams__contains=grams, name__contains=query.replace(" ", ""))))
+    return found[:SEARCH_LIMIT]
+
+
+def customers_for_results(ids: list[int]):
+    """The customers behind `ids`, in that order, with what a result line shows."""
+    by_id = {
+        customer.pk: customer
+        for customer in Customer.objects.filter(pk__in=ids)
+        .select_related("store")
+        .prefetch_related(Prefetch("vehicles", queryset=Vehicle.objects.order_by("-updated_at")))
+    }
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def customer_file(customer: Customer):
+    """Everything the customer page shows, in a fixed number of queries."""
+    vehicles = list(customer.vehicles.order_by("-updated_at"))
+    consents = {c.channel: c for c in customer.consents.select_related("recorded_by")}
+    visits = list(
+        ServiceVisit.objects.filter(customer=customer)
+        .select_related("vehicle", "advisor")
+        .prefetch_related("documents")
+        .order_by("-opened_at", "-id")[:TIMELINE_LIMIT]
+    )
+    loose_documents = list(
+        ServiceDocument.objects.filter(customer=customer, visit__isnull=True)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at")[:TIMELINE_LIMIT]
+    )
+    timeline = sorted(
+        [("visit", visit.opened_at, visit) for visit in visits]
+        + [("document", doc.uploaded_at, doc) for doc in loose_documents],
+        key=lambda entry: entry[1],
+        reverse=True,
+    )
+    return {
+        "vehicles": vehicles,
+        "consents": [
+            (channel, label, consents.get(channel)) for channel, label in CustomerConsent.Channel.choices
+        ],
+        "timeline": timeline,
+        "timeline_truncated": len(visits) == TIMELINE_LIMIT,
+    }
+
+
+def merge_candidates(customer: Customer):
+    """Likely duplicates of `customer`: same store, same mobile or same name."""
+    same = Customer.objects.active().filter(store_id=customer.store_id).exclude(pk=customer.pk)
+    matches = same.filter(name=customer.name)
+    if customer.mobile:
+        matches = matches | same.filter(mobile=customer.mobile)
+    ids = list(matches.order_by("-id").values_list("pk", flat=True)[:SEARCH_LIMIT])
+    # A plain (unsliced) queryset, so a form can validate a choice against it.
+    return Customer.objects.filter(pk__in=ids).order_by("-last_visit_at", "-id")
+
+
+def customer_by_mobile(store_id: int, mobile: str):
+    return (
+        Customer.objects.active()
+        .filter(store_id=store_id, mobile=mobile)
+        .order_by("-last_visit_at", "-id")
+        .first()
+    )

@@ -1,0 +1,83 @@
+"""The customer file: one page, fixed queries, masked numbers, logged reveals, store scoping."""
+import pytest
+from django.urls import reverse
+
+from aftersales.tests.factories import CustomerFactory, ServiceVisitFactory, VehicleFactory
+from customers.models import MobileReveal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customer(store_a):
+    customer = CustomerFactory(store=store_a, name="王芳", mobile="13912345678")
+    vehicle = VehicleFactory(owner=customer, plate="京B54321")
+    ServiceVisitFactory(vehicle=vehicle, declined_work="建议更换刹车片")
+    return customer
+
+
+def test_page_shows_the_whole_file(client, personas, customer):
+    client.force_login(personas["advisor"])
+    body = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "王芳" in body and "京B54321" in body and "建议更换刹车片" in body
+
+
+def test_page_runs_a_fixed_number_of_queries(client, personas, customer, django_assert_num_queries):
+    client.force_login(personas["cs_agent"])
+    url = reverse("customers:detail", args=[customer.pk])
+    with django_assert_num_queries(11) as few:
+        client.get(url)
+    vehicle = customer.vehicles.get()
+    for _ in range(30):
+        ServiceVisitFactory(vehicle=vehicle)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["timeline"]) == 31
+
+
+def test_another_stores_customer_is_404(client, make_user, customer, store_b):
+    client.force_login(make_user("advisor", [store_b]))
+    assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 404
+    assert client.post(reverse("customers:reveal_mobile", args=[customer.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["advisor", "cs_agent", "cs_supervisor", "dept_head", "manager", "admin"])
+def test_mobile_is_masked_on_the_page_for_every_role(client, personas, customer, role):
+    client.force_login(personas[role])
+    body = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "139****5678" in body
+    assert "13912345678" not in body
+
+
+@pytest.mark.parametrize("role,can", [
+    ("advisor", True), ("cs_agent", True), ("cs_supervisor", True),
+    ("dept_head", False), ("manager", False), ("admin", False),
+])
+def test_only_roles_that_call_customers_may_reveal(client, personas, customer, role, can):
+    client.force_login(personas[role])
+    response = client.post(reverse("customers:reveal_mobile", args=[customer.pk]))
+    assert response.status_code == (200 if can else 403)
+    assert ("13912345678" in response.content.decode()) is can
+    assert MobileReveal.objects.filter(customer=customer, user=personas[role]).exists() is can
+
+
+def test_reveal_needs_post(client, personas, customer):
+    client.force_login(personas["advisor"])
+    assert client.get(reverse("customers:reveal_mobile", args=[customer.pk])).status_code == 405
+    assert not MobileReveal.objects.exists()
+
+
+def test_merged_record_redirects_to_the_kept_one(client, personas, customer, store_a):
+    twin = CustomerFactory(store=store_a, merged_into=customer)
+    client.force_login(personas["advisor"])
+    response = client.get(reverse("customers:detail", args=[twin.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("customers:detail", args=[customer.pk])
+
+
+def test_history_of_a_customer_masks_the_mobile(client, personas, customer):
+    customer.mobile = "13700001111"
+    customer.save()
+    client.force_login(personas["cs_supervisor"])
+    body = client.get(reverse("object_history", args=["customers", "customer", customer.pk])).content.decode()
+    assert "137****1111" in body and "13700001111" not in body

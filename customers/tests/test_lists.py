@@ -1,0 +1,95 @@
+"""Customer and repair-order lists: filters, keyset pages, fixed query counts, Excel export."""
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from aftersales.tests.factories import CustomerFactory, ServiceVisitFactory, VehicleFactory
+from customers.loyalty import refresh_loyalty
+from customers.services import record_consent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_customer_list_pages_by_keyset_with_fixed_queries(
+    client, personas, store_a, django_assert_num_queries
+):
+    CustomerFactory.create_batch(3, store=store_a)
+    client.force_login(personas["cs_supervisor"])
+    url = reverse("customers:list")
+    with django_assert_num_queries(7) as few:
+        client.get(url)
+    CustomerFactory.create_batch(60, store=store_a)
+    with django_assert_num_queries(len(few.captured_queries)):
+        first = client.get(url)
+    assert len(first.context["page"]) == 50
+    second = client.get(url, {"after": first.context["page"].next_cursor})
+    assert len(second.context["page"]) == 13
+    assert not {c.pk for c in first.context["page"]} & {c.pk for c in second.context["page"]}
+
+
+def test_customer_list_filters_by_tier_and_consent(client, personas, store_a):
+    loyal = CustomerFactory(store=store_a, name="忠诚客户")
+    vehicle = VehicleFactory(owner=loyal)
+    for days in (5, 60, 120, 200):
+        ServiceVisitFactory(vehicle=vehicle, opened_at=timezone.now() - timedelta(days=days))
+    CustomerFactory(store=store_a, name="新客户")
+    refresh_loyalty()
+    record_consent(customer=loyal, channel="marketing", granted=True, method="signed_form", by=None)
+    client.force_login(personas["manager"])
+    names = lambda response: [c.name for c in response.context["page"]]  # noqa: E731
+    assert names(client.get(reverse("customers:list"), {"loyalty_tier": "loyal"})) == ["忠诚客户"]
+    assert names(client.get(reverse("customers:list"), {"marketing_consent": "true"})) == ["忠诚客户"]
+    assert names(client.get(reverse("customers:list"), {"marketing_consent": "false"})) == ["新客户"]
+
+
+def test_customer_list_never_shows_another_store(client, personas, store_a, store_b):
+    CustomerFactory(store=store_b, name="乙店客户")
+    client.force_login(personas["manager"])
+    body = client.get(reverse("customers:list")).content.decode()
+    assert "乙店客户" not in body
+
+
+def test_repair_order_list_filters_and_counts_queries(
+    client, personas, store_a, django_assert_num_queries
+):
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store_a))
+    ServiceVisitFactory.create_batch(3, vehicle=vehicle, repair_type="warranty")
+    client.force_login(personas["cs_supervisor"])
+    url = reverse("customers:visit_list")
+    with django_assert_num_queries(8) as few:
+        client.get(url)
+    ServiceVisitFactory.create_batch(60, vehicle=vehicle)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["page"]) == 50
+    warranty = client.get(url, {"repair_type": "warranty"})
+    assert len(warranty.context["page"]) == 3
+
+
+def test_export_streams_the_filtered_customers_with_masked_mobiles(client, personas, store_a, store_b):
+    CustomerFactory(store=store_a, name="甲客户", mobile="13811112222")
+    CustomerFactory(store=store_b, name="乙客户")
+    client.force_login(personas["cs_supervisor"])
+    response = client.get(reverse("customers:export"))
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == "姓名"
+    assert [(r[1], r[2]) for r in rows[1:]] == [("甲客户", "138****2222")]
+
+
+def test_export_of_repair_orders(client, personas, store_a):
+    ServiceVisitFactory(vehicle=VehicleFactory(owner=CustomerFactory(store=store_a)), order_no="RO-X1")
+    client.force_login(personas["manager"])
+    response = client.get(reverse("customers:visit_export"), {"repair_type": "maintenance"})
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["RO-X1"]
+
+
+@pytest.mark.parametrize("role", ["advisor", "cs_agent", "dept_head"])
+def test_export_is_refused_to_roles_without_it(client, personas, role):
+    client.force_login(personas[role])
+    assert client.get(reverse("customers:export")).status_code == 403

@@ -1,0 +1,90 @@
+"""One search box finds a customer by name, pinyin, mobile, plate or VIN, within the user's stores."""
+import pytest
+from django.urls import reverse
+
+from aftersales.tests.factories import CustomerFactory, VehicleFactory
+from customers.selectors import search_customer_ids
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zhang(store_a):
+    customer = CustomerFactory(store=store_a, name="张三丰", mobile="13812345678")
+    VehicleFactory(owner=customer, plate="京A12345", vin="LFV2A21K0X3000000".replace("0X3", "0X3"))
+    return customer
+
+
+@pytest.fixture
+def advisor(make_user, store_a):
+    return make_user("advisor", [store_a])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "张三丰", "三丰", "张", "zhangsanfeng", "zhangsan", "ZSF", "zs",
+        "13812345678", "5678", "+86 138 1234 5678",
+        "京A12345", "京a·12345", "A12345", "a123", "京A1",
+    ],
+)
+def test_finds_the_customer_by(zhang, advisor, query):
+    assert zhang.pk in search_customer_ids(advisor, query)
+
+
+def test_finds_by_full_vin_and_last_six(zhang, advisor):
+    vin = zhang.vehicles.get().vin
+    assert zhang.pk in search_customer_ids(advisor, vin.lower())
+    assert zhang.pk in search_customer_ids(advisor, vin[-6:])
+
+
+def test_a_name_not_on_file_finds_nothing(zhang, advisor):
+    assert search_customer_ids(advisor, "李四") == []
+    assert search_customer_ids(advisor, "丰张") == []
+    assert search_customer_ids(advisor, "") == []
+
+
+def test_another_stores_customer_is_never_found(zhang, make_user, store_b):
+    other = make_user("advisor", [store_b])
+    assert search_customer_ids(other, "张三丰") == []
+    assert search_customer_ids(other, "5678") == []
+
+
+def test_merged_records_are_not_found(zhang, advisor, store_a):
+    twin = CustomerFactory(store=store_a, name="张三丰", merged_into=zhang)
+    assert twin.pk not in search_customer_ids(advisor, "张三丰")
+
+
+def test_search_page_shows_results_with_masked_mobile(client, zhang, advisor):
+    client.force_login(advisor)
+    body = client.get(reverse("customers:search"), {"q": "a123"}).content.decode()
+    assert "张三丰" in body and "138****5678" in body and "13812345678" not in body
+
+
+def test_htmx_search_returns_only_the_results(client, zhang, advisor):
+    client.force_login(advisor)
+    response = client.get(reverse("customers:search"), {"q": "张"}, headers={"HX-Request": "true"})
+    assert "<html" not in response.content.decode()
+    assert "张三丰" in response.content.decode()
+
+
+def test_search_runs_a_bounded_number_of_queries(
+    client, advisor, store_a, django_assert_max_num_queries
+):
+    for _ in range(30):
+        VehicleFactory(owner=CustomerFactory(store=store_a, name="张伟"))
+    client.force_login(advisor)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("customers:search"), {"q": "张伟"})
+    assert len(response.context["results"]) == 20
+
+
+@pytest.mark.parametrize("role", ["advisor", "cs_agent", "cs_supervisor", "dept_head", "manager", "admin"])
+def test_every_role_may_search(client, personas, role):
+    client.force_login(personas[role])
+    assert client.get(reverse("customers:search"), {"q": "x"}).status_code == 200
+
+
+def test_user_without_a_role_may_not_search(client, nobody):
+    client.force_login(nobody)
+    assert client.get(reverse("customers:search"), {"q": "x"}).status_code == 403
