@@ -2,6 +2,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
+# A server started without DJANGO_SETTINGS_MODULE must not fall back to development settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.production")
+os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "15000")
 
 application = get_asgi_application()

@@ -116,20 +116,20 @@ def server_major(alias="default") -> int:
     return connection.pg_version // 10000
 
 
-def list_backups(directory: Path) -> list[Path]:
-    """Backups in `directory`, newest first (names carry a sortable timestamp)."""
+def list_backups(directory: Path, name: str = "") -> list[Path]:
+    """Backups in `directory` (of database `name`, if given), newest first."""
     if not directory.is_dir():
         return []
-    return sorted(
-        (p for p in directory.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}") if p.is_file()),
-        reverse=True,
-    )
+    pattern = f"{BACKUP_PREFIX}{name}-*{BACKUP_SUFFIX}" if name else f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"
+    return sorted((p for p in directory.glob(pattern) if p.is_file()), reverse=True)
 
 
-def rotate(directory: Path, keep: int) -> list[Path]:
-    removed = list_backups(directory)[keep:]
+def rotate(directory: Path, keep: int, name: str) -> list[Path]:
+    """Delete all but the newest `keep` dumps of database `name` (a concurrent run may have
+    deleted some already)."""
+    removed = list_backups(directory, name)[keep:]
     for path in removed:
-        path.unlink()
+        path.unlink(missing_ok=True)
     return removed
 
 
@@ -156,7 +156,7 @@ def backup_database(*, directory: Path | None = None, keep: int | None = None) -
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     # Rename only a complete dump, so a crash never leaves a truncated file that looks good.
     partial.rename(target)
-    rotate(directory, keep)
+    rotate(directory, keep, params.name)
     return target
 
 

@@ -12,7 +12,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.production")
 
 app = Celery("aftersales")
 app.config_from_object("django.conf:settings", namespace="CELERY")

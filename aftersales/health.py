@@ -60,7 +60,7 @@ def check_worker(redis_ok=True):
     from aftersales.celery import app
 
     try:
-        replies = app.control.ping(timeout=settings.HEALTH_WORKER_PING_TIMEOUT)
+        replies = app.control.ping(timeout=settings.HEALTH_WORKER_PING_TIMEOUT, limit=1)
     except Exception as exc:
         return _failure("worker", label, f"error: {type(exc).__name__}", exc)
     if not replies:

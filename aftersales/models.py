@@ -39,6 +39,7 @@ class Store(models.Model):
         permissions = [
             ("view_history", _("Can view the change history of records")),
             ("view_system_health", _("Can view system health")),
+            ("run_backup", _("Can start a database backup")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -92,6 +93,8 @@ class Department(models.Model):
         return self.name
 
 
+# Who granted whom which rights is part of the record; secrets and login times are not.
+@tracked(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A member of staff. What they may do comes from their role group; what they may see,
     from the stores they belong to (or every store, for group-level staff)."""

@@ -78,6 +78,7 @@ ROLES = {
                 "customers.view_loyaltypolicy",
                 "aftersales.view_history",
                 "aftersales.view_system_health",
+                "aftersales.run_backup",
                 "aftersales.add_store",
                 "aftersales.change_store",
                 "aftersales.add_department",

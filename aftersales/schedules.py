@@ -1,5 +1,6 @@
 """Every periodic job, in one place. `manage.py setup_periodic_tasks` writes them to
-django-celery-beat's tables (admins may then pause or re-time one in the admin site)."""
+django-celery-beat's tables. The code is the source of the timing (a deploy resets it); admins
+may pause a job in the admin site, and a pause survives deploys."""
 from dataclasses import dataclass
 from datetime import timedelta
 

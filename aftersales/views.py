@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.vary import vary_on_headers
 from django.views.decorators.http import require_POST
 
 from . import health
@@ -27,6 +28,7 @@ def home(request):
     return render(request, "aftersales/home.html", {"stores": stores, "role": request.user.role})
 
 
+@vary_on_headers("HX-Request")
 @permission_required("aftersales.view_store", raise_exception=True)
 def store_list(request):
     store_filter = StoreFilter(request.GET, queryset=for_user(Store.objects.all(), request.user))
@@ -94,7 +96,7 @@ def system_health(request):
 
 
 @require_POST
-@permission_required("aftersales.view_system_health", raise_exception=True)
+@permission_required("aftersales.run_backup", raise_exception=True)
 def request_backup(request):
     enqueue_on_commit(backup_database)
     messages.success(request, _("A database backup has been queued; it runs within a minute."))

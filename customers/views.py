@@ -6,6 +6,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from aftersales.pagination import keyset_page
 from aftersales.scoping import for_user, get_for_user_or_404
@@ -35,6 +36,7 @@ def _form_page(request, form, *, title, back, multipart=False):
     )
 
 
+@vary_on_headers("HX-Request")
 @permission_required("customers.view_customer", raise_exception=True)
 def search(request):
     query = request.GET.get("q", "")
@@ -43,6 +45,7 @@ def search(request):
     return render(request, template, {"query": query, "results": results})
 
 
+@vary_on_headers("HX-Request")
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request):
     customers = CustomerFilter(
@@ -199,6 +202,7 @@ def vehicle_transfer(request, pk):
     return _form_page(request, form, title=_("Transfer %(vehicle)s to a new owner") % {"vehicle": vehicle}, back=vehicle.owner)
 
 
+@vary_on_headers("HX-Request")
 @permission_required("customers.view_servicevisit", raise_exception=True)
 def visit_list(request):
     visits = ServiceVisitFilter(

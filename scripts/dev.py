@@ -133,14 +133,21 @@ def services():
             env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = stack.enter_context(embedded_redis())
-        DATA.mkdir(exist_ok=True)
-        SERVICES_ENV.write_text(
-            f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n"
-        )
-        try:
-            yield env
-        finally:
-            SERVICES_ENV.unlink(missing_ok=True)
+        yield env
+
+
+@contextlib.contextmanager
+def published(env):
+    """Write the servers' URLs to .data/services.env (only this user may read it) while `make
+    run` runs, so `manage.py` in another terminal reaches the same servers."""
+    DATA.mkdir(exist_ok=True)
+    SERVICES_ENV.touch(mode=0o600)
+    SERVICES_ENV.chmod(0o600)
+    SERVICES_ENV.write_text(f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n")
+    try:
+        yield
+    finally:
+        SERVICES_ENV.unlink(missing_ok=True)
 
 
 def manage(env, *args, **kwargs):
@@ -162,12 +169,11 @@ def ensure_chromium():
 
 # --- Commands ---------------------------------------------------------------------------------
 def cmd_run(args):
-    with services() as env:
+    with services() as env, published(env):
         env.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
-        setup_env = {**env, "DB_STATEMENT_TIMEOUT_MS": "0"}
-        manage(setup_env, "migrate", "--no-input", check=True)
-        manage(setup_env, "setup_periodic_tasks", check=True)
-        manage(setup_env, "seed_demo", check=True)
+        manage(env, "migrate", "--no-input", check=True)
+        manage(env, "setup_periodic_tasks", check=True)
+        manage(env, "seed_demo", check=True)
         log("serving on http://127.0.0.1:8000  (Ctrl-C stops everything)")
         honcho = subprocess.Popen(
             [str(Path(PYTHON).parent / "honcho"), "start", "-f", str(ROOT / "Procfile")],
@@ -179,6 +185,8 @@ def cmd_run(args):
             # honcho got the same Ctrl-C and stops its processes; wait for it to finish.
             with contextlib.suppress(KeyboardInterrupt):
                 honcho.wait()
+            return 0
+        return honcho.returncode
 
 
 def cmd_test(args):
@@ -192,7 +200,8 @@ def cmd_test(args):
 def cmd_bench(args):
     with services() as env:
         env.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
-        env["DB_STATEMENT_TIMEOUT_MS"] = "0"
+        # Timings without DEBUG's query log, as in production.
+        env["DEBUG"] = "false"
         result = subprocess.run([PYTHON, str(ROOT / "bench" / "run.py"), *args.rest], env=env, cwd=ROOT)
     return result.returncode
 
@@ -202,14 +211,18 @@ def cmd_manage(args):
         return manage(env, *args.rest).returncode
 
 
+def _stop(*_signal):
+    """A SIGTERM (e.g. from CI's timeout) unwinds like Ctrl-C, so the servers are stopped."""
+    raise KeyboardInterrupt
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run", "test", "bench", "manage"])
     parser.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     handler = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "manage": cmd_manage}
-    # A SIGTERM (e.g. from CI's timeout) unwinds like Ctrl-C, so the servers are stopped.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop)
     sys.exit(handler[args.command](args) or 0)
 
 

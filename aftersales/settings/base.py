@@ -83,9 +83,10 @@ TEMPLATES = [
 ]
 
 # --- Database --------------------------------------------------------------------------------
-# Web requests get a statement timeout so one slow query cannot pin a worker; processes that
-# legitimately run long statements (Celery, migrations, backups) set DB_STATEMENT_TIMEOUT_MS=0.
-DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15_000)
+# Web processes (wsgi.py, asgi.py, runserver) default to a 15 s statement timeout so one slow
+# query cannot pin a worker; everything else (Celery, migrations, backups, imports) runs
+# without one unless DB_STATEMENT_TIMEOUT_MS says otherwise.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
 DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000)
 
 DATABASES = {
@@ -150,7 +151,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "aftersales.views.locked_out"
+# Behind a reverse proxy the client's address is in X-Forwarded-For (read with django-ipware).
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")

@@ -8,6 +8,10 @@ REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "aftersales-test"
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
+# The test client stands in for the web process, with its statement timeout.
+DATABASES["default"]["OPTIONS"]["options"] = DATABASES["default"]["OPTIONS"]["options"].replace(  # noqa: F405
+    "statement_timeout=0", "statement_timeout=15000"
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEBUG = False

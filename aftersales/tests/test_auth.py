@@ -92,6 +92,22 @@ def test_lockout_ends_after_the_cool_off(client, personas):
     assert login(client, "advisor_a", TEST_PASSWORD).status_code == 302
 
 
+def test_behind_a_proxy_each_client_address_is_locked_out_on_its_own(client, personas, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+    def via_proxy(client_ip, password):
+        return client.post(
+            reverse("login"), {"username": "advisor_a", "password": password},
+            REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=f"{client_ip}, 10.0.0.254",
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        via_proxy("203.0.113.7", "wrong")
+    assert via_proxy("203.0.113.7", TEST_PASSWORD).status_code == 429
+    assert via_proxy("198.51.100.9", TEST_PASSWORD).status_code == 302
+
+
 def test_cool_off_is_finite():
     assert timedelta(0) < settings.AXES_COOLOFF_TIME <= timedelta(hours=1)
 

@@ -56,9 +56,26 @@ def test_restore_of_a_missing_file_says_so(tmp_path):
         call_command("restore", str(tmp_path / "nothing.dump"))
 
 
-def test_no_partial_file_is_left_behind(tmp_path):
-    call_command("backup", "--dir", str(tmp_path))
-    assert not list(tmp_path.glob("*.partial"))
+def test_a_failed_dump_leaves_no_file_and_says_why(tmp_path, monkeypatch):
+    from django.db import connection as db
+
+    # A pg_dump of the server's version that fails half way, as a full disk would make it.
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    major = db.pg_version // 10000
+    fake = fake_bin / "pg_dump"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) {major}.0"; exit 0; fi\n'
+        'for a in "$@"; do case $a in --file=*) echo partial > "${a#--file=}";; esac; done\n'
+        "echo 'No space left on device' >&2; exit 1\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PG_BIN_DIR", str(fake_bin))
+    backups = tmp_path / "backups"
+    with pytest.raises(CommandError, match="No space left"):
+        call_command("backup", "--dir", str(backups))
+    assert list(backups.iterdir()) == []
 
 
 def test_admin_backup_button_runs_a_backup_in_the_worker(

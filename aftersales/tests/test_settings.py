@@ -86,11 +86,29 @@ def test_web_connections_have_statement_and_idle_timeouts():
     assert idle == "1min"
 
 
+SHOW_OPTIONS = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+
+
 def test_background_processes_run_without_statement_timeout():
-    procfile = (ROOT / "Procfile").read_text()
-    for line in procfile.splitlines():
-        if line.startswith(("worker:", "beat:")):
-            assert "DB_STATEMENT_TIMEOUT_MS=0" in line
+    result = run_manage(
+        "shell", "--no-imports", "-c", SHOW_OPTIONS,
+        env_overrides={"DJANGO_SETTINGS_MODULE": "aftersales.settings.dev"},
+        drop=["DB_STATEMENT_TIMEOUT_MS"],
+    )
+    assert "statement_timeout=0 " in result.stdout
+
+
+def test_the_wsgi_server_gets_the_web_statement_timeout_and_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DB_STATEMENT_TIMEOUT_MS")}
+    env.update(SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="service.example.cn")
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import aftersales.wsgi; " + SHOW_OPTIONS
+         + "; print(s.SETTINGS_MODULE)"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    assert "statement_timeout=15000 " in result.stdout, result.stderr
+    assert "aftersales.settings.production" in result.stdout
 
 
 @pytest.mark.django_db
