@@ -74,6 +74,7 @@ ROLES = {
             + _KEEP_FILES
             + _RUN_FILES
             + (
+                "customers.add_loyaltypolicy",
                 "customers.change_loyaltypolicy",
                 "customers.view_loyaltypolicy",
                 "aftersales.view_history",

@@ -29,6 +29,9 @@ SCHEDULES = {
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),
+    "nightly loyalty refresh": Schedule(
+        task="customers.tasks.refresh_all_loyalty", crontab="10 3 * * *"
+    ),
 }
 
 

@@ -59,3 +59,38 @@ def test_refresh_touches_only_what_changed(store_a):
     customer_with_visits(store_a, 10)
     assert refresh_loyalty() == 1
     assert refresh_loyalty() == 0
+
+
+def test_nightly_job_moves_tiers_with_the_calendar(store_a):
+    from customers.tasks import refresh_all_loyalty
+
+    customer = customer_with_visits(store_a, 10)
+    refresh_loyalty()
+    # Time passes: the last visit is now 200 days ago.
+    customer.service_visits.update(opened_at=timezone.now() - timedelta(days=200))
+    refresh_all_loyalty.apply()
+    assert tier(customer) == "lapsing"
+
+
+def test_store_admin_tunes_the_policy_in_the_admin_site(client, personas, store_a):
+    from django.urls import reverse
+
+    client.force_login(personas["admin"])
+    response = client.post(reverse("admin:customers_loyaltypolicy_add"), {
+        "store": store_a.pk, "window_months": 12, "loyal_min_visits": 3,
+        "lapsing_after_months": 4, "churned_after_months": 9,
+    })
+    assert response.status_code == 302
+    assert LoyaltyPolicy.objects.get(store=store_a).loyal_min_visits == 3
+
+
+def test_a_policy_cannot_call_customers_lost_before_lapsing(client, personas, store_a):
+    from django.urls import reverse
+
+    client.force_login(personas["admin"])
+    response = client.post(reverse("admin:customers_loyaltypolicy_add"), {
+        "store": store_a.pk, "window_months": 12, "loyal_min_visits": 3,
+        "lapsing_after_months": 9, "churned_after_months": 6,
+    })
+    assert response.status_code == 200
+    assert not LoyaltyPolicy.objects.exists()
