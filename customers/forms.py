@@ -12,6 +12,16 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def clean_mobile_value(raw):
+    """The normalised mobile, or a ValidationError in the user's language."""
+    try:
+        return normalize_mobile(raw)
+    except ValueError:
+        raise ValidationError(
+            _("“%(value)s” is not a valid mobile number."), params={"value": raw}
+        ) from None
+
+
 class StoreChoiceMixin:
     """Limits the store field to the stores the user works at."""
 
@@ -47,14 +57,7 @@ class CustomerForm(StoreChoiceMixin, forms.ModelForm):
 
     def clean_mobile(self):
         raw = self.cleaned_data["mobile"]
-        if not raw:
-            return ""
-        try:
-            return normalize_mobile(raw)
-        except ValueError:
-            raise ValidationError(
-                _("“%(value)s” is not a valid mobile number."), params={"value": raw}
-            ) from None
+        return clean_mobile_value(raw) if raw else ""
 
     def clean(self):
         cleaned = super().clean()
@@ -76,8 +79,12 @@ class CustomerForm(StoreChoiceMixin, forms.ModelForm):
         return customer
 
 
-class MileageConfirmMixin:
+class MileageConfirmForm(forms.Form):
     """A lower mileage than on file is usually a typo; it is accepted only when confirmed."""
+
+    confirm_lower_mileage = forms.BooleanField(
+        label=_("Yes, the mileage is lower than on file"), required=False
+    )
 
     def check_mileage(self, mileage, on_file):
         if mileage is not None and on_file is not None and mileage < on_file:
@@ -92,11 +99,7 @@ class MileageConfirmMixin:
                 )
 
 
-class VehicleForm(MileageConfirmMixin, forms.ModelForm):
-    confirm_lower_mileage = forms.BooleanField(
-        label=_("Yes, the mileage is lower than on file"), required=False
-    )
-
+class VehicleForm(MileageConfirmForm, forms.ModelForm):
     class Meta:
         model = Vehicle
         fields = [
@@ -147,11 +150,7 @@ class VehicleForm(MileageConfirmMixin, forms.ModelForm):
         return cleaned
 
 
-class ServiceVisitForm(MileageConfirmMixin, forms.ModelForm):
-    confirm_lower_mileage = forms.BooleanField(
-        label=_("Yes, the mileage is lower than on file"), required=False
-    )
-
+class ServiceVisitForm(MileageConfirmForm, forms.ModelForm):
     class Meta:
         model = ServiceVisit
         fields = [
@@ -203,13 +202,7 @@ class TransferForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean_new_owner_mobile(self):
-        raw = self.cleaned_data["new_owner_mobile"]
-        try:
-            return normalize_mobile(raw)
-        except ValueError:
-            raise ValidationError(
-                _("“%(value)s” is not a valid mobile number."), params={"value": raw}
-            ) from None
+        return clean_mobile_value(self.cleaned_data["new_owner_mobile"])
 
 
 class MergeForm(forms.Form):
