@@ -98,16 +98,18 @@ class Customer(models.Model):
             ("import_repair_orders", _("Can import repair orders from the DMS")),
             ("export_customers", _("Can export customer and repair-order lists")),
         ]
+        # Search keys come first and the store second: a group-wide user searches with no store
+        # condition, and a store user's condition is still checked inside the index.
         indexes = [
-            models.Index(fields=["store", "mobile"], name="customer_store_mobile"),
-            models.Index(fields=["store", "mobile_last4"], name="customer_store_mobile4"),
+            models.Index(fields=["mobile", "store"], name="customer_mobile_store"),
+            models.Index(fields=["mobile_last4", "store"], name="customer_mobile4_store"),
             models.Index(
-                fields=["store", "name_pinyin"], name="customer_store_pinyin",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                fields=["name_pinyin", "store"], name="customer_pinyin_store",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
             models.Index(
-                fields=["store", "name_initials"], name="customer_store_initials",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                fields=["name_initials", "store"], name="customer_initials_store",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
             GinIndex(fields=["name_grams"], name="customer_name_grams"),
             models.Index(fields=["store", "loyalty_tier"], name="customer_store_tier"),

@@ -44,8 +44,9 @@ class Vehicle(models.Model):
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
         constraints = [
+            # VIN first, so the same index serves a search across all stores.
             models.UniqueConstraint(
-                fields=["store", "vin"], condition=~models.Q(vin=""), name="vehicle_vin_unique_per_store",
+                fields=["vin", "store"], condition=~models.Q(vin=""), name="vehicle_vin_unique_per_store",
                 violation_error_message=_("A vehicle with this VIN is already on file in this store."),
             ),
             models.CheckConstraint(
@@ -55,14 +56,14 @@ class Vehicle(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["store", "plate"], name="vehicle_store_plate",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                fields=["plate", "store"], name="vehicle_plate_store",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
             models.Index(
-                fields=["store", "plate_tail"], name="vehicle_store_plate_tail",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                fields=["plate_tail", "store"], name="vehicle_plate_tail_store",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
-            models.Index(fields=["store", "vin_last6"], name="vehicle_store_vin6"),
+            models.Index(fields=["vin_last6", "store"], name="vehicle_vin6_store"),
             models.Index(fields=["store", "warranty_end"], name="vehicle_store_warranty"),
         ]
 
