@@ -29,6 +29,10 @@ NAVIGATION = [
         "repair_orders", _("Repair orders"), "customers:visit_list",
         permission="customers.view_servicevisit",
     ),
+    NavItem(
+        "imports", _("DMS import"), "customers:imports:upload",
+        permission="customers.import_repair_orders",
+    ),
     NavItem("stores", _("Stores"), "store_list", permission="aftersales.view_store"),
     NavItem(
         "health", _("System health"), "system_health", permission="aftersales.view_system_health"

@@ -47,7 +47,12 @@ _RUN_FILES = (
 ROLES = {
     role.name: role
     for role in (
-        Role("advisor", _("Service advisor"), _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS),
+        Role(
+            "advisor",
+            _("Service advisor"),
+            # Advisors bring the day's repair orders over from the DMS themselves.
+            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + ("customers.import_repair_orders",),
+        ),
         Role(
             "cs_agent",
             _("Customer-service agent"),

@@ -4,14 +4,14 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-FILES = ["home", "customers", "repair_orders", "stores"]
+FILES = ["home", "customers", "repair_orders"]
 EXPECTED = {
-    "advisor": FILES,
-    "cs_agent": FILES,
-    "cs_supervisor": FILES,
-    "dept_head": FILES,
-    "manager": FILES,
-    "admin": FILES + ["health", "admin"],
+    "advisor": FILES + ["imports", "stores"],
+    "cs_agent": FILES + ["stores"],
+    "cs_supervisor": FILES + ["imports", "stores"],
+    "dept_head": FILES + ["stores"],
+    "manager": FILES + ["imports", "stores"],
+    "admin": FILES + ["imports", "stores", "health", "admin"],
 }
 
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from aftersales.tests.factories import TEST_PASSWORD, CustomerFactory, ServiceVisitFactory, VehicleFactory
-from customers.models import MobileReveal, ServiceDocument
+from customers.models import MobileReveal, ServiceDocument, ServiceVisit, Vehicle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +61,31 @@ def test_advisor_finds_a_customer_by_plate_fragment_and_works_the_file(page, per
     expect(page.locator("[data-testid=timeline]")).to_contain_text("结算单.pdf")
     assert ServiceDocument.objects.get().original_name == "结算单.pdf"
     assert errors == []
+
+
+def test_advisor_imports_a_dms_export_through_the_mapping_step(page, personas, store_a, tmp_path):
+    # A DMS export as Chinese Excel saves CSV: GBK, the DMS's own headers, an unknown column.
+    export = tmp_path / "工单导出.csv"
+    export.write_bytes(
+        "委托书号,车牌,车架号,进厂日期,结算日期,维修类型,服务顾问,行驶里程,车主,手机,备用栏\n"
+        "WT-1001,京A·66881,1M8GDM9AXKP042788,2026-11-02 09:10,2026-11-02 15:30,保养,张伟,32100,赵敏,13700001111,x\n"
+        "WT-1002,京a66882,,2026/11/03,2026/11/03,小修,张伟,18050,钱立,13700002222,y\n"
+        "WT-1003,,BADVIN,2026-11-04,2026-11-04,保养,张伟,5000,孙红,13700003333,z\n".encode("gbk")
+    )
+    log_in(page, "advisor_a")
+    page.get_by_role("link", name="DMS导入").click()
+    page.set_input_files("input[type=file]", str(export))
+    page.locator("[data-testid=import-upload] button[type=submit]").click()
+    mapping = page.locator("[data-testid=import-mapping]")
+    expect(mapping).to_be_visible()
+    # The synonyms matched the DMS's headers; the user confirms.
+    expect(mapping.locator("select").first).not_to_have_value("")
+    mapping.get_by_role("button").first.click()
+    summary = page.locator("[data-testid=import-summary]")
+    expect(summary.locator("[data-count=new]")).to_have_text("2")
+    expect(summary.locator("[data-count=errors]")).to_have_text("1")
+    expect(page.locator("[data-testid=import-errors]")).to_contain_text("BADVIN")
+    page.click("[data-testid=import-commit]")
+    expect(page.locator("h1")).to_have_text("导入完成")
+    assert ServiceVisit.objects.filter(store=store_a).count() == 2
+    assert Vehicle.objects.get(plate="京A66881").owner.name == "赵敏"

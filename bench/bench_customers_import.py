@@ -1,0 +1,130 @@
+"""Repair-order import figures: a generated DMS export of 100,000 rows at scale 1 (fewer below,
+at least 2,000), previewed and then committed into a fresh store.
+
+The import runs in a child process, so its peak memory is the import's own (Django included),
+read from the child's resource usage; the budget is < 60 s and < 300 MB for 100,000 rows.
+"""
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_ROWS = 2_000
+
+
+def _database_url(settings_dict):
+    from urllib.parse import quote
+
+    user = quote(settings_dict.get("USER") or "")
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password)}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def _cleanup(store_id):
+    """Remove what a run imported (raw deletes: the ORM's collector would load every row)."""
+    from django.db import connection
+
+    statements = [
+        "DELETE FROM customers_servicevisit WHERE store_id = %s",
+        "DELETE FROM customers_vehicleownership WHERE vehicle_id IN "
+        "(SELECT id FROM customers_vehicle WHERE store_id = %s)",
+        "DELETE FROM customers_vehicle WHERE store_id = %s",
+        "DELETE FROM customers_customer WHERE store_id = %s",
+        "DELETE FROM customers_importmapping WHERE store_id = %s",
+        "DELETE FROM aftersales_store WHERE id = %s",
+    ]
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement, [store_id])
+    except Exception as error:  # noqa: BLE001 - leftovers are harmless, just reported
+        print(f"# customers_import: cleanup left rows behind: {error}", file=sys.stderr)
+
+
+def run(scale):
+    from django.db import connection
+
+    from aftersales.models import Store
+    from customers.imports.samples import CANONICAL_HEADERS, sample_rows, write_xlsx
+
+    rows = max(MIN_ROWS, round(100_000 * scale))
+    store = Store.objects.create(code=f"imp-{int(time.time())}", name="导入基准店")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "dms.xlsx"
+        write_xlsx(path, CANONICAL_HEADERS, sample_rows(rows, prefix=f"B{store.pk}-"))
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(connection.settings_dict),
+            "DB_STATEMENT_TIMEOUT_MS": "0",
+            # DEBUG would keep every statement (bulk inserts are large) in connection.queries.
+            "DEBUG": "false",
+        }
+        connection.close()
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.bench_customers_import", str(path), str(store.pk)],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )
+    if completed.returncode != 0:
+        _cleanup(store.pk)
+        raise RuntimeError(f"import child failed:\n{completed.stderr[-4000:]}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    _cleanup(store.pk)
+    assert result["new"] == rows and result["errors"] == 0, result
+    seconds = result["preview_s"] + result["commit_s"]
+    yield "customers.import.rows", rows, "rows"
+    yield "customers.import.preview_s", round(result["preview_s"], 1), "s"
+    yield "customers.import.commit_s", round(result["commit_s"], 1), "s"
+    yield "customers.import.rows_per_s", round(rows / seconds), "rows/s"
+    yield "customers.import.peak_rss_mb", round(result["peak_rss_kb"] / 1024, 1), "MB"
+
+
+def child(path, store_id):
+    """In the child process: preview, then commit; print one JSON line."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
+    django.setup()
+    from aftersales.models import Store
+    from customers.imports.service import import_file
+
+    from django.db import connection
+
+    store = Store.objects.get(pk=store_id)
+    slow = []
+
+    def note_slow(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - began
+            if took > 1:
+                slow.append((round(took, 1), " ".join(sql.split())[:90]))
+
+    with connection.execute_wrapper(note_slow):
+        started = time.perf_counter()
+        preview = import_file(path, store)
+        preview_s = time.perf_counter() - started
+        started = time.perf_counter()
+        outcome = import_file(path, store, commit=True)
+        commit_s = time.perf_counter() - started
+    for took, sql in slow:
+        print(f"# slow statement {took} s: {sql}", file=sys.stderr)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+    print(json.dumps({
+        "preview_s": preview_s, "commit_s": commit_s, "new": outcome.new,
+        "preview_new": preview.new, "errors": outcome.errors, "peak_rss_kb": peak,
+    }))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    child(sys.argv[1], int(sys.argv[2]))

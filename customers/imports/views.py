@@ -1,0 +1,233 @@
+"""Repair-order import: upload → column mapping → preview → commit, with a progress page
+while a Celery task checks or imports a large file."""
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.jobs import enqueue_on_commit
+from aftersales.scoping import for_user, get_for_user_or_404
+
+from ..models import ImportJob, ImportMapping
+from . import service
+from .columns import COLUMNS, auto_match
+from .forms import MappingForm, RepairTypeForm, UploadForm
+from .rows import error_message
+
+PERMISSION = "customers.import_repair_orders"
+ERRORS_PER_PAGE = 100
+RECENT_JOBS = 20
+RUNNING = (ImportJob.Status.PREVIEWING, ImportJob.Status.COMMITTING)
+
+
+def _job(request, pk, *, lock=False):
+    queryset = ImportJob.objects.select_related("store", "created_by")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return get_for_user_or_404(queryset, request.user, pk=pk)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def upload(request):
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            store = form.cleaned_data["store"]
+            upload = form.cleaned_data["file"]
+            saved = service.saved_columns(store)
+            with transaction.atomic():
+                job = ImportJob(
+                    store=store, created_by=request.user, original_name=upload.name[:200],
+                    headers=form.headers,
+                    columns={
+                        **auto_match(form.headers, service.column_mapping(saved)),
+                        service.REPAIR_TYPES_KEY: service.repair_type_mapping(saved),
+                    },
+                )
+                job.file.save(upload.name, upload, save=False)
+                job.save()
+            return redirect("customers:imports:mapping", pk=job.pk)
+    else:
+        form = UploadForm(user=request.user)
+    jobs = for_user(ImportJob.objects.select_related("store", "created_by"), request.user)[:RECENT_JOBS]
+    return render(request, "customers/imports/upload.html", {"form": form, "jobs": jobs})
+
+
+def _start_preview(job):
+    """Check the file now if it is small, else by a task; returns where to go next."""
+    if service.runs_inline(job):
+        service.preview_job(job.pk)
+        return reverse("customers:imports:preview", args=[job.pk])
+    from ..tasks import preview_import
+
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, processed_rows=0)
+    enqueue_on_commit(preview_import, job.pk)
+    return reverse("customers:imports:progress", args=[job.pk])
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def mapping(request, pk):
+    job = _job(request, pk)
+    if job.status in RUNNING:
+        return redirect("customers:imports:progress", pk=job.pk)
+    if job.status == ImportJob.Status.COMMITTED:
+        return redirect("customers:imports:preview", pk=job.pk)
+    initial = service.column_mapping(job.columns)
+    if request.method == "POST":
+        form = MappingForm(request.POST, headers=job.headers)
+        if form.is_valid():
+            with transaction.atomic():
+                job = _job(request, pk, lock=True)
+                if job.status in RUNNING or job.status == ImportJob.Status.COMMITTED:
+                    return redirect("customers:imports:preview", pk=job.pk)
+                job.columns = {
+                    **form.columns,
+                    service.REPAIR_TYPES_KEY: service.repair_type_mapping(job.columns),
+                }
+                job.status = ImportJob.Status.UPLOADED
+                job.total_rows = 0
+                job.save(update_fields=["columns", "status", "total_rows"])
+                service.save_mapping(job.store, form.columns, request.user)
+                target = _start_preview(job)
+            return redirect(target)
+    else:
+        form = MappingForm(headers=job.headers, initial=initial)
+    saved = ImportMapping.objects.filter(store=job.store).exists()
+    rows = [(column, form[column.field]) for column in COLUMNS]
+    return render(
+        request, "customers/imports/mapping.html",
+        {"job": job, "form": form, "rows": rows, "saved": saved},
+    )
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def preview(request, pk):
+    job = _job(request, pk)
+    if job.status in RUNNING:
+        return redirect("customers:imports:progress", pk=job.pk)
+    if job.status == ImportJob.Status.UPLOADED:
+        return redirect("customers:imports:mapping", pk=job.pk)
+    page = Paginator(job.row_errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    errors = [
+        {**error, "message": error_message(error.get("code"), error.get("params"))}
+        for error in page
+    ]
+    labels = {column.field: column.label for column in COLUMNS}
+    for error in errors:
+        error["label"] = labels.get(error.get("field"), error.get("field"))
+    summary = job.summary or {}
+    unknown = summary.get("unknown_repair_types") or []
+    type_form = (
+        RepairTypeForm(values=unknown)
+        if unknown and job.status == ImportJob.Status.PREVIEWED else None
+    )
+    return render(
+        request, "customers/imports/preview.html",
+        {
+            "job": job,
+            "summary": summary,
+            "page": page,
+            "errors": errors,
+            "truncated": len(job.row_errors) >= service.MAX_STORED_ERRORS,
+            "type_form": type_form,
+            "can_commit": job.status == ImportJob.Status.PREVIEWED
+            and (summary.get("new", 0) + summary.get("changed", 0)) > 0,
+        },
+    )
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def map_repair_types(request, pk):
+    with transaction.atomic():
+        job = _job(request, pk, lock=True)
+        if job.status != ImportJob.Status.PREVIEWED:
+            return redirect("customers:imports:preview", pk=job.pk)
+        unknown = (job.summary or {}).get("unknown_repair_types") or []
+        form = RepairTypeForm(request.POST, values=unknown)
+        if not form.is_valid() or not form.mapping():
+            messages.info(request, _("No repair type was mapped."))
+            return redirect("customers:imports:preview", pk=job.pk)
+        values = {**service.repair_type_mapping(job.columns), **form.mapping()}
+        job.columns = {**job.columns, service.REPAIR_TYPES_KEY: values}
+        job.save(update_fields=["columns"])
+        mapping, _created = ImportMapping.objects.select_for_update().get_or_create(store=job.store)
+        mapping.columns = {**mapping.columns, service.REPAIR_TYPES_KEY: {
+            **service.repair_type_mapping(mapping.columns), **form.mapping()}}
+        mapping.updated_by = request.user
+        mapping.save()
+        target = _start_preview(job)
+    return redirect(target)
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def commit(request, pk):
+    with transaction.atomic():
+        job = _job(request, pk, lock=True)
+        if job.status != ImportJob.Status.PREVIEWED:
+            messages.warning(request, _("This import has already been started or is not checked yet."))
+            return redirect("customers:imports:preview", pk=job.pk)
+        if service.runs_inline(job):
+            job = service.commit_job(job.pk)
+            if job.status == ImportJob.Status.COMMITTED:
+                messages.success(request, _("The repair orders have been imported."))
+            return redirect("customers:imports:preview", pk=job.pk)
+        from ..tasks import commit_import
+
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, processed_rows=0)
+        enqueue_on_commit(commit_import, job.pk)
+    return redirect("customers:imports:progress", pk=job.pk)
+
+
+@require_GET
+@never_cache
+@permission_required(PERMISSION, raise_exception=True)
+def progress(request, pk):
+    job = _job(request, pk)
+    done = job.status not in RUNNING
+    if done:
+        target = reverse("customers:imports:preview", args=[job.pk])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    processed = service.read_progress(job)
+    percent = min(100, round(100 * processed / job.total_rows)) if job.total_rows else 0
+    context = {"job": job, "processed": processed, "percent": percent}
+    if request.htmx:
+        return render(request, "customers/imports/partials/progress_bar.html", context)
+    return render(request, "customers/imports/progress.html", context)
+
+
+@require_GET
+@permission_required(PERMISSION, raise_exception=True)
+def template(request):
+    """An empty workbook with our canonical headers and one example row."""
+    from openpyxl import Workbook
+
+    from .samples import sample_rows
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Repair orders"))
+    headers = [column.template_header for column in COLUMNS]
+    sheet.append(headers)
+    example = next(sample_rows(1))
+    sheet.append([example.get(header) for header in headers])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="repair-order-import-template.xlsx"'
+    return response
