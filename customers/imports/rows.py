@@ -166,7 +166,8 @@ def _number_text(value) -> str:
     return _NUMBER_NOISE.sub("", halfwidth(str(value)))
 
 
-def parse_mileage(value) -> int | None:
+def _parse_quantity(value, limit) -> Decimal | None:
+    """A finite number between 0 and `limit`, or None for an empty cell."""
     if value is None:
         return None
     text = _number_text(value)
@@ -180,28 +181,19 @@ def parse_mileage(value) -> int | None:
         raise FieldError("bad_number")
     if number < 0:
         raise FieldError("negative")
-    if number > MAX_MILEAGE:
+    if number > limit:
         raise FieldError("too_large")
-    return int(number.to_integral_value())
+    return number
+
+
+def parse_mileage(value) -> int | None:
+    number = _parse_quantity(value, MAX_MILEAGE)
+    return None if number is None else int(number.to_integral_value())
 
 
 def parse_amount(value) -> Decimal | None:
-    if value is None:
-        return None
-    text = _number_text(value)
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise FieldError("bad_number") from None
-    if not number.is_finite():
-        raise FieldError("bad_number")
-    if number < 0:
-        raise FieldError("negative")
-    if number > MAX_AMOUNT:
-        raise FieldError("too_large")
-    return number.quantize(_CENT)
+    number = _parse_quantity(value, MAX_AMOUNT)
+    return None if number is None else number.quantize(_CENT)
 
 
 def parse_yes_no(value) -> bool:
