@@ -13,6 +13,14 @@ from .models.service import RepairType
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class AnyYesNo(django_filters.widgets.BooleanWidget):
+    """Yes / no / any, where an unset filter reads "any" rather than "unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
+
+
 def _stores(request):
     return for_user(Store.objects.all(), request.user) if request else Store.objects.none()
 
@@ -28,11 +36,13 @@ def _advisors(request):
 class CustomerFilter(django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     loyalty_tier = django_filters.ChoiceFilter(label=_("Loyalty tier"), choices=LoyaltyTier.choices)
-    churn_risk = django_filters.BooleanFilter(label=_("Churn risk"), method="filter_churn_risk")
-    marketing_consent = django_filters.BooleanFilter(
-        label=_("Agreed to marketing"), method="filter_marketing_consent"
+    churn_risk = django_filters.BooleanFilter(
+        label=_("Churn risk"), method="filter_churn_risk", widget=AnyYesNo
     )
-    do_not_contact = django_filters.BooleanFilter(label=_("Do not contact"))
+    marketing_consent = django_filters.BooleanFilter(
+        label=_("Agreed to marketing"), method="filter_marketing_consent", widget=AnyYesNo
+    )
+    do_not_contact = django_filters.BooleanFilter(label=_("Do not contact"), widget=AnyYesNo)
     last_visit = django_filters.DateFromToRangeFilter(
         label=_("Last visit"), field_name="last_visit_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
@@ -62,7 +72,9 @@ class ServiceVisitFilter(django_filters.FilterSet):
         label=_("Opened"), field_name="opened_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    from_appointment = django_filters.BooleanFilter(label=_("Came from an appointment"))
+    from_appointment = django_filters.BooleanFilter(
+        label=_("Came from an appointment"), widget=AnyYesNo
+    )
 
     class Meta:
         model = ServiceVisit
