@@ -28,6 +28,17 @@ class Store(models.Model):
     )
     opens_at = models.TimeField(_("opens at"), default="08:30")
     closes_at = models.TimeField(_("closes at"), default="18:00")
+    # Messages other than verification codes wait for the morning (seed 003: 温馨提醒, not at night).
+    quiet_hours_start = models.TimeField(_("quiet hours from"), default="21:00")
+    quiet_hours_end = models.TimeField(_("quiet hours until"), default="08:00")
+    sms_sign_name = models.CharField(
+        _("SMS signature"), max_length=20, blank=True,
+        help_text=_("The 【signature】 registered with the SMS provider; the store's name if empty."),
+    )
+    sms_opt_out_wording = models.CharField(
+        _("opt-out wording"), max_length=30, default="回复TD退订",
+        help_text=_("Appended to every marketing SMS."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = StoreScopedQuerySet.as_manager()
@@ -152,3 +163,6 @@ class Heartbeat(models.Model):
     @classmethod
     def beat(cls, name):
         cls.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+
+
+from .messaging.models import MessageTemplate, OutboundMessage  # noqa: E402,F401  (registers them)

@@ -26,6 +26,9 @@ SCHEDULES = {
         every=timedelta(seconds=30),
         expires_seconds=60,
     ),
+    "send the outbox": Schedule(
+        task="aftersales.tasks.send_outbox", every=timedelta(seconds=15), expires_seconds=60
+    ),
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),

@@ -7,6 +7,15 @@ from .models import Heartbeat
 BEAT_HEARTBEAT = "beat"
 
 
+# Claims with a lease and conditional writes make a second run harmless, so a lost worker's
+# task may be redelivered.
+@shared_task(name="aftersales.tasks.send_outbox", acks_late=True, reject_on_worker_lost=True)
+def send_outbox():
+    from .messaging.services import send_due_messages
+
+    return dict(send_due_messages())
+
+
 @shared_task(name="aftersales.tasks.record_beat_heartbeat")
 def record_beat_heartbeat():
     Heartbeat.beat(BEAT_HEARTBEAT)

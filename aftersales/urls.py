@@ -38,6 +38,9 @@ urlpatterns = [
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/", include("customers.urls")),
+    path("messages/", include("aftersales.messaging.urls")),
+    # Reached by customers and the SMS provider, without a staff login.
+    path("m/", include("aftersales.messaging.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -202,6 +202,15 @@ CONTENT_SECURITY_POLICY = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Outbound messages -------------------------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "aftersales.messaging.backends.ConsoleSmsBackend")
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(DATA_DIR / "sms")))
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "")
+EMAIL_MESSAGE_BACKEND = "aftersales.messaging.backends.DjangoEmailBackend"
+MARKETING_DAILY_CAP = env_int("MARKETING_DAILY_CAP", 1)
+
 # --- Operations ------------------------------------------------------------------------------
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 14)

@@ -1,0 +1,2 @@
+app_name = "messaging_public"
+urlpatterns = []
