@@ -57,7 +57,7 @@ class StoreAdmin(StoreScopedAdmin):
 @admin.register(Department)
 class DepartmentAdmin(StoreScopedAdmin):
     list_display = ["name", "kind", "store", "head"]
-    list_filter = ["kind", "store"]
+    list_filter = ["kind", ("store", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "store__name"]
     list_select_related = ["store", "head"]
     autocomplete_fields = ["head"]
@@ -101,3 +101,6 @@ class UserAdmin(DjangoUserAdmin, StoreScopedAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "beat_at"]
     readonly_fields = ["name", "beat_at"]
+
+
+from .messaging import admin as messaging_admin  # noqa: E402,F401  (registers them)

@@ -166,3 +166,4 @@ class Heartbeat(models.Model):
 
 
 from .messaging.models import MessageTemplate, OutboundMessage  # noqa: E402,F401  (registers them)
+from .messaging.verification_models import VerificationCode  # noqa: E402,F401  (registers it)

@@ -30,6 +30,9 @@ NAVIGATION = [
         permission="customers.view_servicevisit",
     ),
     NavItem(
+        "messages", _("Delivery log"), "messaging:log", permission="aftersales.view_outboundmessage"
+    ),
+    NavItem(
         "imports", _("DMS import"), "customers:imports:upload",
         permission="customers.import_repair_orders",
     ),

@@ -61,7 +61,8 @@ ROLES = {
         Role(
             "cs_supervisor",
             _("Customer-service supervisor"),
-            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + ("aftersales.view_history",),
+            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES
+            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role("dept_head", _("Department head"), _SEE_STORES + _READ_FILES),
         Role(
@@ -70,7 +71,7 @@ ROLES = {
             _SEE_STORES
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
-            + ("aftersales.view_history",),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role(
             "admin",
@@ -79,6 +80,11 @@ ROLES = {
             + _KEEP_FILES
             + _RUN_FILES
             + (
+                "aftersales.view_outboundmessage",
+                "aftersales.view_messagetemplate",
+                "aftersales.add_messagetemplate",
+                "aftersales.change_messagetemplate",
+                "aftersales.delete_messagetemplate",
                 "customers.add_loyaltypolicy",
                 "customers.change_loyaltypolicy",
                 "customers.view_loyaltypolicy",

@@ -29,6 +29,9 @@ SCHEDULES = {
     "send the outbox": Schedule(
         task="aftersales.tasks.send_outbox", every=timedelta(seconds=15), expires_seconds=60
     ),
+    "purge old verification codes": Schedule(
+        task="aftersales.tasks.purge_verification_codes", crontab="40 3 * * *"
+    ),
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),

@@ -5,6 +5,7 @@ demo password stays changed). Later modules extend `seed_demo` with their own da
 """
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.core.management import call_command
 from django.utils.module_loading import import_string
 
 from .demo import DemoData
@@ -91,6 +92,7 @@ def seed_demo():
     users.append(director)
     for seeder in DEMO_SEEDERS:
         import_string(seeder)(stores)
+    call_command("seed_message_templates", verbosity=0)
     return users
 
 

@@ -26,3 +26,10 @@ def record_beat_heartbeat():
 @shared_task(name="aftersales.tasks.backup_database", acks_late=True, reject_on_worker_lost=True)
 def backup_database():
     return str(backups.backup_database())
+
+
+@shared_task(name="aftersales.tasks.purge_verification_codes")
+def purge_verification_codes():
+    from .messaging.verification import purge_codes
+
+    return purge_codes()

@@ -3,6 +3,7 @@ import re
 
 from django.db.models import Prefetch
 
+from aftersales.messaging.selectors import messages_for_customer
 from aftersales.scoping import for_user
 
 from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
@@ -109,6 +110,7 @@ def customer_file(customer: Customer):
             (channel, label, consents.get(channel)) for channel, label in CustomerConsent.Channel.choices
         ],
         "timeline": timeline,
+        "customer_messages": messages_for_customer(customer),
         "timeline_truncated": len(visits) == TIMELINE_LIMIT,
     }
 

@@ -18,11 +18,14 @@ class Channel(models.TextChoices):
 
 
 def template_variables(text: str) -> set[str]:
-    """The {placeholders} of a template; ValueError for broken braces."""
+    """The {placeholders} of a template, including any nested in a format spec; ValueError
+    for broken braces."""
     names = set()
-    for _literal, field, _spec, _conversion in string.Formatter().parse(text):
+    for _literal, field, spec, _conversion in string.Formatter().parse(text):
         if field is not None:
             names.add(field)
+        if spec:
+            names |= template_variables(spec)
     return names
 
 
@@ -132,6 +135,7 @@ class OutboundMessage(models.Model):
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="outbox_time"),
             # What the sender claims: due queued rows, and sends whose lease ran out.
             models.Index(
                 fields=["send_after"], name="outbox_due",
@@ -142,7 +146,10 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} → {self.to}"
+        from customers.normalize import mask_mobile
+
+        to = mask_mobile(self.to) if self.channel == Channel.SMS else self.to
+        return f"{self.get_kind_display()} → {to}"
 
     @property
     def sign_name(self):

@@ -8,10 +8,10 @@ FILES = ["home", "customers", "repair_orders"]
 EXPECTED = {
     "advisor": FILES + ["imports", "stores"],
     "cs_agent": FILES + ["stores"],
-    "cs_supervisor": FILES + ["imports", "stores"],
+    "cs_supervisor": FILES + ["messages", "imports", "stores"],
     "dept_head": FILES + ["stores"],
-    "manager": FILES + ["imports", "stores"],
-    "admin": FILES + ["imports", "stores", "health", "admin"],
+    "manager": FILES + ["messages", "imports", "stores"],
+    "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 
 

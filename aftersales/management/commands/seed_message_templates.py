@@ -1,0 +1,79 @@
+"""Group-wide SMS wording in Chinese and English for every kind of message. Idempotent: a
+template that exists (perhaps edited by an administrator) is left as it is."""
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from aftersales.messaging.kinds import KINDS
+from aftersales.messaging.models import Channel, MessageTemplate
+
+# Marketing kinds get the opt-out wording (回复TD退订) appended when sent; it is not repeated here.
+SMS_WORDING = {
+    "verification_code": (
+        "您的验证码是{code}，{minutes}分钟内有效。请勿告诉他人。",
+        "[{store}] Your verification code is {code}, valid for {minutes} minutes. Do not share it.",
+    ),
+    "complaint_outcome": (
+        "{name}您好，您反映的问题（编号{number}）已处理：{outcome}。如有疑问请致电{store_phone}。",
+        "[{store}] Dear {name}, your complaint {number} has been resolved: {outcome}. "
+        "Questions? Call {store_phone}.",
+    ),
+    "appointment_reminder": (
+        "{name}您好，您的车辆{plate}已预约{time}到店，请准时前来。如需改期请致电{store_phone}。",
+        "[{store}] Dear {name}, your appointment for {plate} is at {time}. "
+        "To change it, call {store_phone}.",
+    ),
+    "maintenance_due": (
+        "{name}您好，您的车辆{plate}将于{due}到达保养周期，欢迎致电{store_phone}预约保养。",
+        "[{store}] Dear {name}, {plate} is due for service on {due}. "
+        "Call {store_phone} to book.",
+    ),
+    "insurance_due": (
+        "{name}您好，您的车辆{plate}的保险将于{due}到期，续保咨询请致电{store_phone}。",
+        "[{store}] Dear {name}, the insurance of {plate} expires on {due}. "
+        "For renewal, call {store_phone}.",
+    ),
+    "birthday": (
+        "{name}，祝您生日快乐！感谢您一直以来对我们的信任与支持。",
+        "[{store}] Happy birthday, {name}! Thank you for your trust.",
+    ),
+    "holiday": (
+        "{name}您好，{holiday}将至，{store}全体员工祝您节日快乐，出行平安！",
+        "[{store}] Dear {name}, everyone at {store} wishes you a happy {holiday} and safe travels!",
+    ),
+    "promotion": (
+        "{name}您好，{offer}。详询{store_phone}。",
+        "[{store}] Dear {name}, {offer}. Details: {store_phone}.",
+    ),
+    "daily_call_summary": (
+        "{date}回访汇总：{summary}",
+        "[{store}] Follow-up calls on {date}: {summary}",
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the group-wide Chinese and English SMS templates that are missing. Idempotent."
+
+    def handle(self, *args, **options):
+        missing = sorted(set(KINDS) - set(SMS_WORDING))
+        if missing:
+            raise CommandError(f"No wording for: {', '.join(missing)}")
+        created = kept = 0
+        with transaction.atomic():
+            for kind in KINDS:
+                for language, body in zip(("zh-hans", "en"), SMS_WORDING[kind]):
+                    template = MessageTemplate(
+                        kind=kind, channel=Channel.SMS, language=language, store=None, body=body
+                    )
+                    try:
+                        template.clean()
+                    except ValidationError as error:
+                        raise CommandError(f"{kind}/{language}: {error}") from error
+                    _template, was_created = MessageTemplate.objects.get_or_create(
+                        kind=kind, channel=Channel.SMS, language=language, store=None,
+                        defaults={"body": body},
+                    )
+                    created += was_created
+                    kept += not was_created
+        self.stdout.write(f"message templates: {created} created, {kept} kept")
