@@ -13,6 +13,7 @@ class VerificationCode(models.Model):
     class Purpose(models.TextChoices):
         COMPLAINT = "complaint", _("Online complaint")
         BOOKING = "booking", _("Online booking")
+        SMS_PREFERENCES = "sms_preferences", _("SMS preferences")
 
     store = models.ForeignKey(
         "aftersales.Store", on_delete=models.CASCADE, related_name="verification_codes",
