@@ -42,6 +42,8 @@ urlpatterns = [
     # Reached by customers and the SMS provider, without a staff login.
     path("m/", include("aftersales.messaging.public_urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages (the admin's) that do not name one.
+    path("favicon.ico", views.favicon),
 ]
 
 if settings.DEBUG:

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.vary import vary_on_headers
@@ -68,6 +69,12 @@ def object_history(request, app_label, model_name, pk):
         "aftersales/history.html",
         {"object": obj, "opts": model._meta, "events": events, "limit": HISTORY_LIMIT},
     )
+
+
+@login_not_required
+def favicon(request):
+    # Resolved per request: the hashed static name exists only after collectstatic.
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def locked_out(request, original_response=None, credentials=None):

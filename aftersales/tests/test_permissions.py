@@ -73,3 +73,9 @@ def test_history_of_untracked_model_is_404(client, personas, store_a):
     assert response.status_code == 404
     response = client.get(reverse("object_history", args=["nosuchapp", "thing", 1]))
     assert response.status_code == 404
+
+
+def test_favicon_redirects_to_the_static_icon_without_login(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
