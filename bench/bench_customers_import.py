@@ -17,17 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MIN_ROWS = 2_000
 
 
-def _database_url(settings_dict):
-    from urllib.parse import quote
-
-    user = quote(settings_dict.get("USER") or "")
-    password = settings_dict.get("PASSWORD") or ""
-    auth = f"{user}:{quote(password)}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
-
-
 def _cleanup(store_id):
     """Remove what a run imported (raw deletes: the ORM's collector would load every row)."""
     from django.db import connection
@@ -52,6 +41,7 @@ def _cleanup(store_id):
 def run(scale):
     from django.db import connection
 
+    from aftersales.dburl import database_url
     from aftersales.models import Store
     from customers.imports.samples import CANONICAL_HEADERS, sample_rows, write_xlsx
 
@@ -62,7 +52,7 @@ def run(scale):
         write_xlsx(path, CANONICAL_HEADERS, sample_rows(rows, prefix=f"B{store.pk}-"))
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(connection.settings_dict),
+            "DATABASE_URL": database_url(connection.settings_dict),
             "DB_STATEMENT_TIMEOUT_MS": "0",
             # DEBUG would keep every statement (bulk inserts are large) in connection.queries.
             "DEBUG": "false",

@@ -34,3 +34,16 @@ def test_bad_boolean_and_integer_are_refused(monkeypatch):
         env_bool("FLAG")
     with pytest.raises(ImproperlyConfigured, match="COUNT"):
         env_int("COUNT", 1)
+
+
+def test_database_url_of_a_socket_directory_round_trips():
+    import dj_database_url
+
+    from aftersales.dburl import database_url
+
+    settings_dict = {"HOST": "/srv/app/.data/postgres", "PORT": "", "USER": "postgres",
+                     "PASSWORD": "", "NAME": "aftersales_bench"}
+    parsed = dj_database_url.parse(database_url(settings_dict))
+    assert (parsed["HOST"], parsed["NAME"], parsed["USER"]) == (
+        "/srv/app/.data/postgres", "aftersales_bench", "postgres"
+    )

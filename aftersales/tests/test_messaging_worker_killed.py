@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from aftersales.celery import app
+from aftersales.dburl import database_url
 from aftersales.messaging.models import OutboundMessage
 from aftersales.messaging.services import queue_message
 from aftersales.tasks import send_outbox
@@ -21,15 +21,6 @@ from aftersales.tests.factories import CustomerFactory
 from aftersales.tests.test_messaging_outbox import Provider, templates  # noqa: F401 - fixture
 
 ROOT = Path(settings.BASE_DIR)
-
-
-def database_url(db):
-    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    auth = ""
-    if db["USER"]:
-        auth = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "") + "@"
-    return f"postgres://{auth}{host}{port}/{db['NAME']}"
 
 
 def start_worker(provider):
