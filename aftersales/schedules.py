@@ -32,6 +32,9 @@ SCHEDULES = {
     "purge old verification codes": Schedule(
         task="aftersales.tasks.purge_verification_codes", crontab="40 3 * * *"
     ),
+    "create the day's follow-ups": Schedule(
+        task="visits.tasks.create_followups", crontab="0 6 * * *"
+    ),
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),

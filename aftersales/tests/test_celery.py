@@ -49,5 +49,8 @@ def test_celery_speaks_json_only_and_prefetches_one():
 
 def test_only_the_idempotent_backup_task_acks_late():
     late = {name for name, task in app.tasks.items() if getattr(task, "acks_late", False)}
-    assert late == {"aftersales.tasks.backup_database", "aftersales.tasks.send_outbox"}
+    assert late == {
+        "aftersales.tasks.backup_database", "aftersales.tasks.send_outbox",
+        "visits.tasks.create_followups",
+    }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost

@@ -1,0 +1,142 @@
+"""Creating the day's follow-ups from repair orders, by the store's rules.
+
+One INSERT … SELECT … ON CONFLICT DO NOTHING per run: the unique constraints decide what
+exists, so running twice, concurrently or after a crash creates nothing twice. Each run looks
+back LOOKBACK_DAYS, so days the job missed are caught up; a repair order imported late (its
+row changed recently) is picked up whenever it closed, and a call whose window has already
+passed is created as expired, so the figures count it.
+"""
+import datetime as dt
+from collections import Counter
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from aftersales.models import Store
+from customers.models.service import RepairType
+
+from .models import FollowUp, FollowUpRule
+
+LOOKBACK_DAYS = 31
+
+Trigger = FollowUpRule.Trigger
+
+# Seed 001's return-visit rules (admins change them per store): (trigger, repair type,
+# offsets in days, priority). Major overhauls and warranty work are called first.
+DEFAULT_RULES = [
+    (Trigger.REPAIR_TYPE, RepairType.MINOR_REPAIR, [3], 0),
+    (Trigger.REPAIR_TYPE, RepairType.MAINTENANCE, [3], 0),
+    (Trigger.REPAIR_TYPE, RepairType.SECONDARY_MAINTENANCE, [10], 0),
+    (Trigger.REPAIR_TYPE, RepairType.MAJOR_OVERHAUL, [10, 30, 90], 2),
+    (Trigger.REPAIR_TYPE, RepairType.WARRANTY, [3], 1),
+    (Trigger.REPAIR_TYPE, RepairType.ACCIDENT, [3], 1),
+    (Trigger.DECLINED_WORK, "", [14], 0),
+    (Trigger.NEW_CAR, "", [3], 1),
+]
+
+
+def ensure_default_rules(store) -> int:
+    """Give a store the default rules it does not have yet; returns how many were added."""
+    existing = set(FollowUpRule.objects.filter(store=store).values_list("trigger", "repair_type"))
+    missing = [
+        FollowUpRule(store=store, trigger=trigger, repair_type=repair_type,
+                     offsets_days=offsets, priority=priority)
+        for trigger, repair_type, offsets, priority in DEFAULT_RULES
+        if (trigger, repair_type) not in existing
+    ]
+    FollowUpRule.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
+# The same outcome columns for both sources of follow-ups: skipped when the customer must not
+# be contacted or refused service calls (with the reason, so it is counted), expired when the
+# window has already passed, else to be called.
+_OUTCOME = """
+    CASE WHEN c.do_not_contact OR cc.granted IS FALSE THEN 'skipped'
+         WHEN src.due + r.window_days < %(day)s THEN 'expired'
+         ELSE 'pending' END,
+    CASE WHEN c.do_not_contact THEN 'do_not_contact'
+         WHEN cc.granted IS FALSE THEN 'refused_calls'
+         ELSE '' END
+"""
+
+_FROM_REPAIR_ORDERS = f"""
+INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, rule_id, offset_days,
+                             due_on, expires_on, priority, status, skip_reason, created_at)
+SELECT src.store_id, src.customer_id, src.vehicle_id, src.visit_id, r.id, src.days, src.due,
+       src.due + r.window_days, r.priority, {_OUTCOME}, %(now)s
+FROM visits_followuprule r
+JOIN aftersales_store s ON s.id = r.store_id
+CROSS JOIN LATERAL (
+    SELECT v.store_id, v.customer_id, v.vehicle_id, v.id AS visit_id, o.days,
+           (v.closed_at AT TIME ZONE s.time_zone)::date + o.days AS due
+    FROM unnest(r.offsets_days) AS o(days)
+    JOIN customers_servicevisit v ON v.store_id = r.store_id
+    WHERE v.status = 'closed' AND v.closed_at IS NOT NULL
+      AND ((r.trigger = 'repair_type' AND v.repair_type = r.repair_type)
+           OR (r.trigger = 'declined_work' AND v.declined_work <> ''))
+      AND v.closed_at < %(day_end)s
+      AND (v.closed_at >= %(lookback_start)s - make_interval(days => o.days)
+           OR v.updated_at >= %(lookback_start)s)
+) AS src
+JOIN customers_customer c ON c.id = src.customer_id
+LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
+WHERE r.is_active AND r.trigger IN ('repair_type', 'declined_work') AND src.due <= %(day)s
+  AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
+ON CONFLICT DO NOTHING
+RETURNING status
+"""
+
+_FROM_DELIVERIES = f"""
+INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, rule_id, offset_days,
+                             due_on, expires_on, priority, status, skip_reason, created_at)
+SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, r.id, src.days, src.due,
+       src.due + r.window_days, r.priority, {_OUTCOME}, %(now)s
+FROM visits_followuprule r
+JOIN aftersales_store s ON s.id = r.store_id
+CROSS JOIN LATERAL (
+    SELECT ve.store_id, ve.owner_id AS customer_id, ve.id AS vehicle_id, o.days,
+           ve.purchase_date + o.days AS due
+    FROM unnest(r.offsets_days) AS o(days)
+    JOIN customers_vehicle ve ON ve.store_id = r.store_id
+    WHERE ve.bought_here AND ve.purchase_date IS NOT NULL
+      AND ve.purchase_date <= %(day)s
+      AND (ve.purchase_date >= %(lookback_start)s::date - o.days OR ve.updated_at >= %(lookback_start)s)
+) AS src
+JOIN customers_customer c ON c.id = src.customer_id
+LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
+WHERE r.is_active AND r.trigger = 'new_car' AND src.due <= %(day)s
+  AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
+ON CONFLICT DO NOTHING
+RETURNING status
+"""
+
+
+@transaction.atomic
+def create_followups(*, day=None, store_ids=None) -> Counter:
+    """Create every follow-up due by `day` (default today) that does not exist yet.
+    Returns how many were created, by status (pending, expired, skipped)."""
+    day = day or timezone.localdate()
+    for store in Store.objects.filter(is_active=True):
+        ensure_default_rules(store)
+    zone = timezone.get_current_timezone()
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    lookback_start = dt.datetime.combine(day - dt.timedelta(days=LOOKBACK_DAYS), dt.time(), tzinfo=zone)
+    params = {
+        "day": day, "day_end": day_end, "lookback_start": lookback_start, "now": timezone.now(),
+        "store_ids": list(store_ids) if store_ids is not None else None,
+    }
+    created = Counter()
+    with connection.cursor() as cursor:
+        for statement in (_FROM_REPAIR_ORDERS, _FROM_DELIVERIES):
+            cursor.execute(statement, params)
+            created.update(status for (status,) in cursor.fetchall())
+    return created
+
+
+def expire_overdue(*, day=None) -> int:
+    """Calls not made within their window expire (counted as such, never deleted)."""
+    day = day or timezone.localdate()
+    return FollowUp.objects.filter(status=FollowUp.Status.PENDING, expires_on__lt=day).update(
+        status=FollowUp.Status.EXPIRED
+    )
