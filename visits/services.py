@@ -134,6 +134,24 @@ def create_followups(*, day=None, store_ids=None) -> Counter:
     return created
 
 
+def cancel_obsolete() -> int:
+    """Pending calls that no longer make sense are cancelled (kept, with their status): the
+    repair order was re-opened or cancelled, or the vehicle now belongs to someone else."""
+    table = FollowUp._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS f SET status = 'cancelled'
+            FROM customers_vehicle ve
+            WHERE f.status = 'pending' AND ve.id = f.vehicle_id
+              AND (ve.owner_id <> f.customer_id
+                   OR EXISTS (SELECT 1 FROM customers_servicevisit v
+                              WHERE v.id = f.visit_id AND v.status <> 'closed'))
+            """
+        )
+        return cursor.rowcount
+
+
 def expire_overdue(*, day=None) -> int:
     """Calls not made within their window expire (counted as such, never deleted)."""
     day = day or timezone.localdate()

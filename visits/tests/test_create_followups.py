@@ -182,3 +182,26 @@ def test_store_admin_edits_the_store_s_rules_only(client, personas, store_a, sto
     rule.refresh_from_db()
     assert rule.offsets_days == [7, 30, 90]
     assert client.get(reverse("admin:visits_followuprule_change", args=[other.pk])).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_reopened_or_cancelled_order_cancels_its_pending_calls(store_a):
+    from visits.services import cancel_obsolete
+
+    visit = closed_on(store_a, DAY, "major_overhaul")
+    create_followups(day=DAY + dt.timedelta(days=10))
+    ServiceVisit.objects.filter(pk=visit.pk).update(status="open", closed_at=None)
+    assert cancel_obsolete() == 1
+    assert visit.followups.get().status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_a_vehicle_sold_away_cancels_its_pending_calls(store_a):
+    from customers.services import transfer_vehicle
+    from visits.services import cancel_obsolete
+
+    visit = closed_on(store_a, DAY)
+    create_followups(day=DAY + dt.timedelta(days=3))
+    transfer_vehicle(vehicle=visit.vehicle, new_owner=CustomerFactory(store=store_a), on=DAY + dt.timedelta(days=3))
+    assert cancel_obsolete() == 1
+    assert visit.followups.get().status == "cancelled"

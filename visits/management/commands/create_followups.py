@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from visits.services import create_followups, expire_overdue
+from visits.services import cancel_obsolete, create_followups, expire_overdue
 
 
 class Command(BaseCommand):
@@ -16,6 +16,7 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(date) if date else None
         except ValueError:
             raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}") from None
+        cancel_obsolete()
         expire_overdue(day=day)
         created = create_followups(day=day)
         self.stdout.write(f"created: {created['pending'] + created['expired']}")
