@@ -7,17 +7,10 @@ from django.db import transaction
 
 from aftersales.celery import app
 from aftersales.jobs import enqueue_on_commit
+from aftersales.tests.concurrency import wait_for
 from aftersales.models import Heartbeat
 from aftersales.tasks import BEAT_HEARTBEAT, record_beat_heartbeat
 
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_task_enqueued_in_a_committed_transaction_runs_in_the_worker(celery_worker):

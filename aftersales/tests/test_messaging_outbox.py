@@ -6,12 +6,13 @@ import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from aftersales.messaging.backends import HttpSmsBackend, reset_backends
 from aftersales.messaging.models import MessageTemplate, OutboundMessage
 from aftersales.messaging.services import MAX_ATTEMPTS, queue_message, send_due_messages
+from aftersales.tests.concurrency import run_concurrently
 from aftersales.tests.factories import CustomerFactory
 from customers.services import record_consent
 
@@ -142,24 +143,12 @@ def test_twenty_concurrent_callers_with_one_key_make_one_message_and_one_send(
     store_a, templates, provider
 ):
     customer = CustomerFactory(store=store_a)
-    barrier = threading.Barrier(20)
-    ids, errors = [], []
 
     def call():
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                ids.append(remind(store_a, customer, key="same").pk)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            return remind(store_a, customer, key="same").pk
 
-    threads = [threading.Thread(target=call) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    ids, errors = run_concurrently(call, 20)
     assert errors == [] and len(set(ids)) == 1 and len(ids) == 20
     assert OutboundMessage.objects.count() == 1
     send_due_messages(now=NOON)

@@ -3,7 +3,6 @@ once; limited per number (database) and per client address (Redis)."""
 import datetime as dt
 import hashlib
 import hmac
-import threading
 import uuid
 
 import pytest
@@ -15,6 +14,7 @@ from django.utils import timezone, translation
 from aftersales.messaging import verification
 from aftersales.messaging.kinds import Purpose
 from aftersales.messaging.models import OutboundMessage
+from aftersales.tests.concurrency import run_concurrently
 from aftersales.messaging.verification import (
     CheckResult,
     VerificationError,
@@ -268,24 +268,10 @@ def test_five_codes_per_hour_per_number(store_a, ip):
 def test_concurrent_requests_for_one_number_send_one_code(ip):
     """20 requests at the same moment: the advisory lock lets exactly one through."""
     store = StoreFactory(code="conc")
-    barrier = threading.Barrier(20)
-    outcomes = []
-
-    def request():
-        try:
-            barrier.wait()
-            send(store, ip=ip)
-            outcomes.append("sent")
-        except VerificationError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent, refused = run_concurrently(lambda: send(store, ip=ip), 20)
+    outcomes = ["sent"] * len(sent) + [
+        error.code if isinstance(error, VerificationError) else repr(error) for error in refused
+    ]
     assert sorted(outcomes) == ["number_too_soon"] * 19 + ["sent"]
     assert VerificationCode.objects.count() == 1
     assert OutboundMessage.objects.count() == 1

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from aftersales.dburl import database_url
 from aftersales.messaging.models import OutboundMessage
 from aftersales.messaging.services import queue_message
 from aftersales.tasks import send_outbox
+from aftersales.tests.concurrency import wait_for
 from aftersales.tests.factories import CustomerFactory
 from aftersales.tests.test_messaging_outbox import Provider, templates  # noqa: F401 - fixture
 
@@ -39,14 +39,6 @@ def start_worker(provider):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
-
-def wait_for(condition, timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,7 +67,7 @@ def test_worker_killed_mid_send_sends_exactly_once_after_restart(store_a, templa
         provider.delay = 0
         worker = start_worker(provider)
         send_outbox.delay()
-        assert wait_for(lambda: OutboundMessage.objects.get(pk=message.pk).status == "sent")
+        assert wait_for(lambda: OutboundMessage.objects.get(pk=message.pk).status == "sent", timeout=45)
     finally:
         if worker.poll() is None:
             worker.terminate()

@@ -517,20 +517,11 @@ def preview_job(job_id) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.PREVIEWING, processed_rows=0, total_rows=total
     )
-    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
-    try:
-        _importer, outcome, errors = _run(job, commit=False)
-    except ImportFileError as error:
-        _fail(job, str(error.message))
-        return job
-    except Exception:
-        logger.exception("Import %s: preview failed", job.pk)
-        _fail(job, _("The file could not be checked because of an internal error."))
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.PREVIEWED, total_rows=outcome.rows, processed_rows=outcome.rows,
-        summary=outcome.summary(), row_errors=errors.items, failure="",
-    )
+    done = _run_job(job, commit=False,
+                    failure=_("The file could not be checked because of an internal error."))
+    if done is not None:
+        _importer, outcome, errors = done
+        _finish(job, ImportJob.Status.PREVIEWED, outcome, errors)
     job.refresh_from_db()
     return job
 
@@ -541,23 +532,34 @@ def commit_job(job_id) -> ImportJob:
     if job.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.COMMITTING):
         return job
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, processed_rows=0)
-    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
-    try:
-        importer, outcome, errors = _run(job, commit=True)
-    except ImportFileError as error:
-        _fail(job, str(error.message))
-        return job
-    except Exception:
-        logger.exception("Import %s: commit failed", job.pk)
-        _fail(job, _("Nothing was imported: the import failed and was rolled back."))
-        return job
-    refresh_loyalty(customer_ids=importer.touched_customers)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.COMMITTED, total_rows=outcome.rows, processed_rows=outcome.rows,
-        summary=outcome.summary(), row_errors=errors.items, failure="", finished_at=timezone.now(),
-    )
+    done = _run_job(job, commit=True,
+                    failure=_("Nothing was imported: the import failed and was rolled back."))
+    if done is not None:
+        importer, outcome, errors = done
+        refresh_loyalty(customer_ids=importer.touched_customers)
+        _finish(job, ImportJob.Status.COMMITTED, outcome, errors, finished_at=timezone.now())
     job.refresh_from_db()
     return job
+
+
+def _run_job(job, *, commit, failure):
+    """One pass over the job's file; None (and the job marked failed) if it could not run."""
+    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
+    try:
+        return _run(job, commit=commit)
+    except ImportFileError as error:
+        _fail(job, str(error.message))
+    except Exception:
+        logger.exception("Import %s: %s failed", job.pk, "commit" if commit else "preview")
+        _fail(job, failure)
+    return None
+
+
+def _finish(job, status, outcome, errors, **extra):
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, total_rows=outcome.rows, processed_rows=outcome.rows,
+        summary=outcome.summary(), row_errors=errors.items, failure="", **extra,
+    )
 
 
 def save_mapping(store, columns, user):

@@ -1,12 +1,11 @@
 """The morning job: follow-ups from closed repair orders by the store's rules, exactly once."""
 import datetime as dt
-import threading
 import zoneinfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
+from aftersales.tests.concurrency import run_concurrently
 from aftersales.tests.factories import CustomerFactory, ServiceVisitFactory, VehicleFactory
 from customers.models import ServiceVisit
 from customers.services import record_consent
@@ -81,23 +80,7 @@ def test_running_twice_creates_nothing_twice(store_a):
 def test_concurrent_runs_create_each_follow_up_once(store_a):
     for _ in range(20):
         closed_on(store_a, DAY)
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def run():
-        try:
-            barrier.wait()
-            create_followups(day=DAY + dt.timedelta(days=3))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = run_concurrently(lambda: create_followups(day=DAY + dt.timedelta(days=3)), 4)
     assert errors == []
     assert FollowUp.objects.count() == 20
 
