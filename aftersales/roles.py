@@ -38,6 +38,8 @@ _KEEP_FILES = _READ_FILES + (
     "customers.add_servicedocument",
 )
 _CALL_CUSTOMERS = ("customers.reveal_mobile",)
+_WORK_QUEUE = ("visits.work_queue", "visits.view_followup", "visits.add_callattempt")
+_SUPERVISE_QUEUE = _WORK_QUEUE + ("visits.assign_followup", "visits.view_call_reports")
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -51,17 +53,18 @@ ROLES = {
             "advisor",
             _("Service advisor"),
             # Advisors bring the day's repair orders over from the DMS themselves.
-            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + ("customers.import_repair_orders",),
+            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + ("customers.import_repair_orders",)
+            + ("visits.add_surveyresponse",),
         ),
         Role(
             "cs_agent",
             _("Customer-service agent"),
-            _SEE_STORES + _READ_FILES + ("customers.change_customer",) + _CALL_CUSTOMERS,
+            _SEE_STORES + _READ_FILES + ("customers.change_customer",) + _CALL_CUSTOMERS + _WORK_QUEUE,
         ),
         Role(
             "cs_supervisor",
             _("Customer-service supervisor"),
-            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES
+            _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + _SUPERVISE_QUEUE
             + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role("dept_head", _("Department head"), _SEE_STORES + _READ_FILES),
@@ -71,6 +74,7 @@ ROLES = {
             _SEE_STORES
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
+            + ("visits.view_call_reports",)
             + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role(
@@ -88,6 +92,9 @@ ROLES = {
                 "visits.view_followuprule",
                 "visits.add_followuprule",
                 "visits.change_followuprule",
+                "visits.view_callpolicy",
+                "visits.add_callpolicy",
+                "visits.change_callpolicy",
                 "customers.add_loyaltypolicy",
                 "customers.change_loyaltypolicy",
                 "customers.view_loyaltypolicy",

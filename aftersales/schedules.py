@@ -35,6 +35,16 @@ SCHEDULES = {
     "create the day's follow-ups": Schedule(
         task="visits.tasks.create_followups", crontab="0 6 * * *"
     ),
+    "release stale call claims": Schedule(
+        task="visits.tasks.release_stale_claims", every=timedelta(minutes=5), expires_seconds=240
+    ),
+    # Each store's summary goes out at its own closing time; the job looks every 10 minutes.
+    "end-of-day call summaries": Schedule(
+        task="visits.tasks.send_end_of_day_reports", every=timedelta(minutes=10), expires_seconds=540
+    ),
+    "weekly findings to departments": Schedule(
+        task="visits.tasks.send_weekly_findings", crontab="30 8 * * 1"
+    ),
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),

@@ -74,6 +74,9 @@ class CustomerForm(StoreChoiceMixin, forms.ModelForm):
         if not customer.do_not_contact:
             customer.do_not_contact_since = None
             customer.do_not_contact_reason = ""
+        if "mobile" in self.changed_data:
+            # A corrected number is worth calling again.
+            customer.mobile_reported_wrong_at = None
         if commit:
             customer.save()
         return customer

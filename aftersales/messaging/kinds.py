@@ -40,6 +40,8 @@ KINDS = {
         _kind("holiday", _("Holiday greeting"), Purpose.MARKETING, "name", "holiday"),
         _kind("promotion", _("Promotion"), Purpose.MARKETING, "name", "offer"),
         _kind("daily_call_summary", _("End-of-day call summary"), Purpose.SERVICE, "date", "summary"),
+        _kind("weekly_findings", _("Weekly findings for a department"), Purpose.SERVICE,
+              "department", "week", "summary"),
     )
 }
 

@@ -40,10 +40,11 @@ def test_celery_speaks_json_only_and_prefetches_one():
     assert app.conf.broker_transport_options["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
 
 
-def test_only_the_idempotent_backup_task_acks_late():
+def test_only_idempotent_tasks_ack_late():
     late = {name for name, task in app.tasks.items() if getattr(task, "acks_late", False)}
     assert late == {
         "aftersales.tasks.backup_database", "aftersales.tasks.send_outbox",
-        "visits.tasks.create_followups",
+        "visits.tasks.create_followups", "visits.tasks.send_end_of_day_reports",
+        "visits.tasks.send_weekly_findings",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost

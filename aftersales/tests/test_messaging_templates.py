@@ -186,9 +186,12 @@ def test_outbox_admin_is_read_only_masked_and_scoped(client, personas, store_a, 
 
 # --- Commands --------------------------------------------------------------------------------
 def test_seed_message_templates_is_idempotent_and_keeps_edits():
+    from aftersales.management.commands.seed_message_templates import EMAIL_WORDING
+
+    seeded = 2 * len(KINDS) + 2 * len(EMAIL_WORDING)
     out = StringIO()
     call_command("seed_message_templates", stdout=out)
-    assert f"{2 * len(KINDS)} created" in out.getvalue()
+    assert f"{seeded} created" in out.getvalue()
     templates = MessageTemplate.objects.filter(store=None, channel="sms")
     assert templates.count() == 2 * len(KINDS)
     assert {(t.kind, t.language) for t in templates} == {(k, lang) for k in KINDS for lang in ("zh-hans", "en")}
@@ -201,7 +204,7 @@ def test_seed_message_templates_is_idempotent_and_keeps_edits():
     again = StringIO()
     call_command("seed_message_templates", stdout=again)
     assert "0 created" in again.getvalue()
-    assert MessageTemplate.objects.count() == 2 * len(KINDS)
+    assert MessageTemplate.objects.count() == seeded
     code.refresh_from_db()
     assert code.body == "【{store}】验证码{code}"
 

@@ -62,6 +62,8 @@ class Customer(models.Model):
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     do_not_contact_reason = models.CharField(_("reason for no contact"), max_length=200, blank=True)
     do_not_contact_since = models.DateTimeField(_("no contact since"), null=True, blank=True)
+    # Set when a call found the number wrong; cleared when someone corrects the mobile.
+    mobile_reported_wrong_at = models.DateTimeField(_("number reported wrong"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     # Search keys, derived from the name (see customers.normalize).

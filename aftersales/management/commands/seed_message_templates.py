@@ -49,11 +49,27 @@ SMS_WORDING = {
         "{date}回访汇总：{summary}",
         "[{store}] Follow-up calls on {date}: {summary}",
     ),
+    "weekly_findings": (
+        "{department}{week}回访发现：{summary}",
+        "[{store}] Findings for {department}, week of {week}: {summary}",
+    ),
+}
+
+# Reports to staff go by email: (subject, body) in Chinese and in English.
+EMAIL_WORDING = {
+    "daily_call_summary": (
+        ("{store} {date} 回访日报", "{summary}"),
+        ("{store}: follow-up calls on {date}", "{summary}"),
+    ),
+    "weekly_findings": (
+        ("{store} {department} 回访周报（{week}起）", "{summary}"),
+        ("{store}: findings for {department}, week of {week}", "{summary}"),
+    ),
 }
 
 
 class Command(BaseCommand):
-    help = "Create the group-wide Chinese and English SMS templates that are missing. Idempotent."
+    help = "Create the group-wide Chinese and English SMS and report email templates that are missing. Idempotent."
 
     def handle(self, *args, **options):
         missing = sorted(set(KINDS) - set(SMS_WORDING))
@@ -73,6 +89,16 @@ class Command(BaseCommand):
                     _template, was_created = MessageTemplate.objects.get_or_create(
                         kind=kind, channel=Channel.SMS, language=language, store=None,
                         defaults={"body": body},
+                    )
+                    created += was_created
+                    kept += not was_created
+            for kind, wordings in EMAIL_WORDING.items():
+                for language, (subject, body) in zip(("zh-hans", "en"), wordings):
+                    MessageTemplate(kind=kind, channel=Channel.EMAIL, language=language, store=None,
+                                    subject=subject, body=body).clean()
+                    _template, was_created = MessageTemplate.objects.get_or_create(
+                        kind=kind, channel=Channel.EMAIL, language=language, store=None,
+                        defaults={"subject": subject, "body": body},
                     )
                     created += was_created
                     kept += not was_created

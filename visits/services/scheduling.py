@@ -15,7 +15,7 @@ from django.utils import timezone
 from aftersales.models import Store
 from customers.models.service import RepairType
 
-from .models import FollowUp, FollowUpRule
+from ..models import FollowUp, FollowUpRule
 
 LOOKBACK_DAYS = 31
 
@@ -32,6 +32,8 @@ DEFAULT_RULES = [
     (Trigger.REPAIR_TYPE, RepairType.ACCIDENT, [3], 1),
     (Trigger.DECLINED_WORK, "", [14], 0),
     (Trigger.NEW_CAR, "", [3], 1),
+    # Monthly for three months after the latest dissatisfaction (seed 001: 按月跟踪).
+    (Trigger.CARE_CALL, "", [30, 60, 90], 1),
 ]
 
 
@@ -57,14 +59,26 @@ _OUTCOME = """
          ELSE 'pending' END,
     CASE WHEN c.do_not_contact THEN 'do_not_contact'
          WHEN cc.granted IS FALSE THEN 'refused_calls'
-         ELSE '' END
+         ELSE '' END,
+    CASE WHEN c.do_not_contact OR cc.granted IS FALSE OR src.due + r.window_days < %(day)s
+         THEN %(now)s END
 """
 
-_FROM_REPAIR_ORDERS = f"""
-INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, rule_id, offset_days,
-                             due_on, expires_on, priority, status, skip_reason, created_at)
-SELECT src.store_id, src.customer_id, src.vehicle_id, src.visit_id, r.id, src.days, src.due,
-       src.due + r.window_days, r.priority, {_OUTCOME}, %(now)s
+# Cars in warranty (seed 000: 100% of their return visits) and loyal customers are called first.
+_PRIORITY = """
+    r.priority + (CASE WHEN ve.warranty_end >= src.due THEN 1 ELSE 0 END)
+               + (CASE WHEN c.loyalty_tier = 'loyal' THEN 1 ELSE 0 END)
+"""
+
+_COLUMNS = """
+INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, dissatisfaction_id, rule_id,
+                             offset_days, due_on, expires_on, priority, status, skip_reason,
+                             finished_at, created_at, attempt_count, outcome)
+"""
+
+_FROM_REPAIR_ORDERS = f"""{_COLUMNS}
+SELECT src.store_id, src.customer_id, src.vehicle_id, src.visit_id, NULL, r.id, src.days, src.due,
+       src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
 FROM visits_followuprule r
 JOIN aftersales_store s ON s.id = r.store_id
 CROSS JOIN LATERAL (
@@ -80,6 +94,7 @@ CROSS JOIN LATERAL (
            OR v.updated_at >= %(lookback_start)s)
 ) AS src
 JOIN customers_customer c ON c.id = src.customer_id
+JOIN customers_vehicle ve ON ve.id = src.vehicle_id
 LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
 WHERE r.is_active AND r.trigger IN ('repair_type', 'declined_work') AND src.due <= %(day)s
   AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
@@ -87,11 +102,9 @@ ON CONFLICT DO NOTHING
 RETURNING status
 """
 
-_FROM_DELIVERIES = f"""
-INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, rule_id, offset_days,
-                             due_on, expires_on, priority, status, skip_reason, created_at)
-SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, r.id, src.days, src.due,
-       src.due + r.window_days, r.priority, {_OUTCOME}, %(now)s
+_FROM_DELIVERIES = f"""{_COLUMNS}
+SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, NULL, r.id, src.days, src.due,
+       src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
 FROM visits_followuprule r
 JOIN aftersales_store s ON s.id = r.store_id
 CROSS JOIN LATERAL (
@@ -104,12 +117,92 @@ CROSS JOIN LATERAL (
       AND (ve.purchase_date >= %(lookback_start)s::date - o.days OR ve.updated_at >= %(lookback_start)s)
 ) AS src
 JOIN customers_customer c ON c.id = src.customer_id
+JOIN customers_vehicle ve ON ve.id = src.vehicle_id
 LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
 WHERE r.is_active AND r.trigger = 'new_car' AND src.due <= %(day)s
   AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
 ON CONFLICT DO NOTHING
 RETURNING status
 """
+
+# Care calls: 30, 60 and 90 days after a customer's latest dissatisfaction; a newer one
+# restarts the count, so an older one's later calls are not made.
+_FROM_DISSATISFACTIONS = f"""{_COLUMNS}
+SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, src.dissatisfaction_id, r.id, src.days,
+       src.due, src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
+FROM visits_followuprule r
+JOIN aftersales_store s ON s.id = r.store_id
+CROSS JOIN LATERAL (
+    SELECT d.store_id, d.customer_id, COALESCE(v.vehicle_id, f.vehicle_id) AS vehicle_id,
+           d.id AS dissatisfaction_id, d.created_at, o.days,
+           (d.created_at AT TIME ZONE s.time_zone)::date + o.days AS due
+    FROM unnest(r.offsets_days) AS o(days)
+    JOIN visits_dissatisfaction d ON d.store_id = r.store_id
+    LEFT JOIN customers_servicevisit v ON v.id = d.visit_id
+    LEFT JOIN visits_followup f ON f.id = d.followup_id
+    WHERE d.created_at < %(day_end)s
+      AND d.created_at >= %(lookback_start)s - make_interval(days => o.days)
+) AS src
+JOIN customers_customer c ON c.id = src.customer_id
+JOIN customers_vehicle ve ON ve.id = src.vehicle_id
+LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
+WHERE r.is_active AND r.trigger = 'care_call' AND src.due <= %(day)s
+  AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
+  AND NOT EXISTS (
+      SELECT 1 FROM visits_dissatisfaction newer
+      WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at
+        AND (newer.created_at AT TIME ZONE s.time_zone)::date <= src.due)
+ON CONFLICT DO NOTHING
+RETURNING status
+"""
+
+# Two calls to the same customer on the same day become one: the first created stays in the
+# queue (with the higher of their priorities) and covers the others, which follow its outcome.
+_MERGE_SAME_DAY = """
+WITH grouped AS (
+    SELECT id, priority,
+           first_value(id) OVER (PARTITION BY customer_id, due_on ORDER BY id) AS primary_id
+    FROM visits_followup
+    WHERE status = 'pending' AND merged_into_id IS NULL AND due_on >= %(since)s
+      AND (%(store_ids)s::bigint[] IS NULL OR store_id = ANY(%(store_ids)s))
+), covered AS (
+    UPDATE visits_followup f SET merged_into_id = g.primary_id, claimed_by_id = NULL,
+                                 claimed_until = NULL
+    FROM grouped g
+    WHERE f.id = g.id AND g.primary_id <> g.id
+    RETURNING f.merged_into_id, f.priority
+)
+UPDATE visits_followup p SET priority = top.priority
+FROM (SELECT merged_into_id, max(priority) AS priority FROM covered GROUP BY merged_into_id) top
+WHERE p.id = top.merged_into_id AND p.priority < top.priority
+"""
+
+# A covered call follows the call that covers it: finished with it, or on its own again when
+# that call was cancelled.
+_SETTLE_COVERED = """
+WITH settled AS (
+    UPDATE visits_followup f
+    SET status = CASE WHEN p.status = 'cancelled' THEN 'pending' ELSE p.status END,
+        outcome = CASE WHEN p.status = 'cancelled' THEN '' ELSE p.outcome END,
+        finished_at = CASE WHEN p.status = 'cancelled' THEN NULL ELSE p.finished_at END,
+        merged_into_id = CASE WHEN p.status = 'cancelled' THEN NULL ELSE f.merged_into_id END
+    FROM visits_followup p
+    WHERE f.merged_into_id = p.id AND f.status = 'pending' AND p.status <> 'pending'
+    RETURNING 1
+)
+SELECT count(*) FROM settled
+"""
+
+
+def settle_covered() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTLE_COVERED)
+        return cursor.fetchone()[0]
+
+
+def merge_same_day(*, since, store_ids=None):
+    with connection.cursor() as cursor:
+        cursor.execute(_MERGE_SAME_DAY, {"since": since, "store_ids": store_ids})
 
 
 @transaction.atomic
@@ -128,9 +221,10 @@ def create_followups(*, day=None, store_ids=None) -> Counter:
     }
     created = Counter()
     with connection.cursor() as cursor:
-        for statement in (_FROM_REPAIR_ORDERS, _FROM_DELIVERIES):
+        for statement in (_FROM_REPAIR_ORDERS, _FROM_DELIVERIES, _FROM_DISSATISFACTIONS):
             cursor.execute(statement, params)
             created.update(status for (status,) in cursor.fetchall())
+    merge_same_day(since=day - dt.timedelta(days=LOOKBACK_DAYS), store_ids=params["store_ids"])
     return created
 
 
@@ -141,7 +235,8 @@ def cancel_obsolete() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {table} AS f SET status = 'cancelled'
+            UPDATE {table} AS f SET status = 'cancelled', finished_at = now(),
+                                    claimed_by_id = NULL, claimed_until = NULL
             FROM customers_vehicle ve
             WHERE f.status = 'pending' AND ve.id = f.vehicle_id
               AND (ve.owner_id <> f.customer_id
@@ -149,12 +244,16 @@ def cancel_obsolete() -> int:
                               WHERE v.id = f.visit_id AND v.status <> 'closed'))
             """
         )
-        return cursor.rowcount
+        cancelled = cursor.rowcount
+    settle_covered()
+    return cancelled
 
 
 def expire_overdue(*, day=None) -> int:
     """Calls not made within their window expire (counted as such, never deleted)."""
     day = day or timezone.localdate()
-    return FollowUp.objects.filter(status=FollowUp.Status.PENDING, expires_on__lt=day).update(
-        status=FollowUp.Status.EXPIRED
+    expired = FollowUp.objects.in_queue().filter(expires_on__lt=day).update(
+        status=FollowUp.Status.EXPIRED, finished_at=timezone.now(), claimed_by=None, claimed_until=None
     )
+    settle_covered()
+    return expired

@@ -1,0 +1,15 @@
+from .followups import CallAttempt, FollowUp
+from .rules import CallPolicy, FollowUpRule
+from .surveys import (
+    DIMENSIONS,
+    QUESTION_LABELS,
+    QUESTIONS,
+    Dissatisfaction,
+    EndOfDayReport,
+    SurveyResponse,
+)
+
+__all__ = [
+    "CallAttempt", "CallPolicy", "DIMENSIONS", "Dissatisfaction", "EndOfDayReport", "FollowUp",
+    "FollowUpRule", "QUESTIONS", "QUESTION_LABELS", "SurveyResponse",
+]

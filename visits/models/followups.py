@@ -1,0 +1,209 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.history import tracked
+from aftersales.scoping import StoreScopedQuerySet
+
+from .rules import FollowUpRule
+
+
+class FollowUpQuerySet(StoreScopedQuerySet):
+    def in_queue(self):
+        """Calls still to make that stand for themselves (not covered by another call)."""
+        return self.filter(status=FollowUp.Status.PENDING, merged_into__isnull=True)
+
+    def due_by(self, day):
+        return self.in_queue().filter(due_on__lte=day)
+
+
+@tracked(exclude=["claimed_until"])
+class FollowUp(models.Model):
+    """One call to make: created by the morning job from a repair order, a delivery or a
+    dissatisfaction, due on a day, open for the rule's window."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To call")
+        DONE = "done", _("Done")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+        SKIPPED = "skipped", _("Not to be called")
+
+    class SkipReason(models.TextChoices):
+        DO_NOT_CONTACT = "do_not_contact", _("Customer must not be contacted")
+        REFUSED_CALLS = "refused_calls", _("Customer refused service calls")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        REFUSED = "refused", _("Refused the call")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        NO_ANSWER = "no_answer", _("Never answered")
+
+    store = models.ForeignKey(
+        "aftersales.Store", on_delete=models.PROTECT, related_name="followups", verbose_name=_("store")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="followups",
+        verbose_name=_("customer"),
+    )
+    vehicle = models.ForeignKey(
+        "customers.Vehicle", on_delete=models.PROTECT, related_name="followups",
+        verbose_name=_("vehicle"),
+    )
+    visit = models.ForeignKey(
+        "customers.ServiceVisit", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="followups", verbose_name=_("repair order"),
+    )
+    dissatisfaction = models.ForeignKey(
+        "visits.Dissatisfaction", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="care_calls", verbose_name=_("dissatisfaction cared for"),
+    )
+    rule = models.ForeignKey(FollowUpRule, on_delete=models.PROTECT, related_name="followups")
+    offset_days = models.PositiveSmallIntegerField(_("days after"))
+    due_on = models.DateField(_("due"))
+    expires_on = models.DateField(_("expires"))
+    # The rule's priority, plus one for a car in warranty and one for a loyal customer.
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    skip_reason = models.CharField(_("not called because"), max_length=20, choices=SkipReason.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # Same customer, same day: one call covers both; this one follows the call it points at.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="covered",
+        verbose_name=_("covered by the call"),
+    )
+    # Not before this moment (a retry after no answer, or "call me back at 15:00").
+    next_call_at = models.DateTimeField(_("call from"), null=True, blank=True)
+    attempt_count = models.PositiveSmallIntegerField(_("unanswered attempts"), default=0)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_followups", verbose_name=_("assigned to"),
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="claimed_followups", verbose_name=_("being called by"),
+    )
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        permissions = [
+            ("work_queue", _("Can work the callback queue")),
+            ("assign_followup", _("Can assign follow-up calls to agents")),
+            ("view_call_reports", _("Can view the call reports")),
+        ]
+        constraints = [
+            # The morning job's idempotency: one call per event, rule and offset, however
+            # often, concurrently or late the job runs.
+            models.UniqueConstraint(
+                fields=["visit", "rule", "offset_days"], condition=models.Q(visit__isnull=False),
+                name="followup_once_per_visit",
+            ),
+            models.UniqueConstraint(
+                fields=["vehicle", "rule", "offset_days"],
+                condition=models.Q(visit__isnull=True, dissatisfaction__isnull=True),
+                name="followup_once_per_delivery",
+            ),
+            models.UniqueConstraint(
+                fields=["dissatisfaction", "rule", "offset_days"],
+                condition=models.Q(dissatisfaction__isnull=False),
+                name="followup_once_per_dissatisfaction",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gte=models.F("due_on")), name="followup_expires_after_due"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")), name="followup_not_merged_into_itself"
+            ),
+        ]
+        indexes = [
+            # The queue and "next call": what a store still has to call, in queue order.
+            models.Index(
+                "store", "due_on", models.F("priority").desc(), "id", name="followup_queue",
+                condition=models.Q(status="pending", merged_into__isnull=True),
+            ),
+            models.Index(fields=["customer", "-due_on"], name="followup_customer"),
+            models.Index(fields=["store", "finished_at"], name="followup_store_finished"),
+            models.Index(
+                fields=["claimed_until"], name="followup_claimed",
+                condition=models.Q(claimed_until__isnull=False),
+            ),
+            models.Index(fields=["merged_into"], name="followup_merged_into",
+                         condition=models.Q(merged_into__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} · {self.due_on}"
+
+    @property
+    def is_care_call(self):
+        return self.rule.trigger == FollowUpRule.Trigger.CARE_CALL
+
+    @property
+    def takes_survey(self):
+        """A return visit after a repair order asks the satisfaction survey; reminder, sales
+        and care calls do not."""
+        return self.visit_id is not None and self.rule.trigger == FollowUpRule.Trigger.REPAIR_TYPE
+
+    def is_overdue(self, today=None):
+        return self.status == self.Status.PENDING and self.due_on < (today or timezone.localdate())
+
+    def is_claimed_by(self, user, now=None):
+        return (
+            self.claimed_by_id == user.pk
+            and self.claimed_until is not None
+            and self.claimed_until > (now or timezone.now())
+        )
+
+
+class CallAttempt(models.Model):
+    """One dial of one follow-up call, with what came of it."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        REFUSED = "refused", _("Refused")
+        CALL_BACK = "call_back", _("Call back later")
+
+    NOT_REACHED = (Outcome.NO_ANSWER, Outcome.BUSY)
+
+    store = models.ForeignKey("aftersales.Store", on_delete=models.PROTECT, related_name="+")
+    followup = models.ForeignKey(
+        FollowUp, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("follow-up")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_attempts",
+        verbose_name=_("agent"),
+    )
+    called_at = models.DateTimeField(_("called"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    call_back_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
+        indexes = [
+            models.Index(fields=["followup", "called_at"], name="attempt_followup"),
+            models.Index(fields=["store", "called_at"], name="attempt_store_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} · {self.called_at:%Y-%m-%d %H:%M}"
+
+
+def start_of_day(day: dt.date, zone) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)

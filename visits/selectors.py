@@ -1,0 +1,213 @@
+"""Reads of the visits module for its pages and reports, each in a fixed number of queries."""
+import datetime as dt
+import zoneinfo
+
+from django.db.models import Avg, Count, Min, Prefetch, Q
+
+from customers.models.service import RepairType
+
+from .models import (
+    DIMENSIONS,
+    QUESTION_LABELS,
+    CallAttempt,
+    Dissatisfaction,
+    FollowUp,
+    FollowUpRule,
+    SurveyResponse,
+)
+from .services.calls import on_site_answers, questions_to_ask
+from .services.queue import callable_now
+
+QUEUE_LIMIT = 100
+HISTORY_LIMIT = 20
+
+Status = FollowUp.Status
+
+
+def day_bounds(day: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return start, start + dt.timedelta(days=1)
+
+
+def type_label(trigger, repair_type):
+    """What kind of call: the repair type for a return visit, else the rule's trigger."""
+    if trigger == FollowUpRule.Trigger.REPAIR_TYPE:
+        return str(RepairType(repair_type).label)
+    return str(FollowUpRule.Trigger(trigger).label)
+
+
+def queue(*, store_ids, today, now, limit=QUEUE_LIMIT):
+    """The queue page: due today and overdue, in the order calls are taken, with counts."""
+    due = FollowUp.objects.in_queue().filter(store_id__in=store_ids, due_on__lte=today)
+    items = list(
+        due.select_related("customer", "vehicle", "visit", "rule", "store", "claimed_by", "assigned_to")
+        .prefetch_related(Prefetch("covered", queryset=FollowUp.objects.select_related("visit", "rule")))
+        .order_by("due_on", "-priority", "id")[:limit]
+    )
+    totals = due.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(due_on__lt=today)),
+        in_call=Count("id", filter=Q(claimed_until__gt=now)),
+        waiting=Count("id", filter=Q(next_call_at__gt=now)),
+    )
+    totals["callable"] = callable_now(due, now).count()
+    by_type = [
+        {"label": type_label(row["rule__trigger"], row["rule__repair_type"]), "count": row["count"]}
+        for row in due.values("rule__trigger", "rule__repair_type").annotate(count=Count("id")).order_by("-count")
+    ]
+    return {"items": items, "totals": totals, "by_type": by_type, "truncated": totals["total"] > len(items)}
+
+
+def call_screen(followup: FollowUp):
+    """Everything the agent needs on the call, without clicking away."""
+    customer = followup.customer
+    attempts = list(
+        CallAttempt.objects.filter(followup__customer=customer)
+        .select_related("agent", "followup__rule")
+        .order_by("-called_at")[:HISTORY_LIMIT]
+    )
+    surveys = list(
+        SurveyResponse.objects.filter(visit__customer=customer)
+        .select_related("visit", "recorded_by")
+        .order_by("-recorded_at")[:HISTORY_LIMIT]
+    )
+    dissatisfactions = list(
+        Dissatisfaction.objects.filter(customer=customer, status=Dissatisfaction.Status.OPEN)
+        .select_related("visit")
+        .order_by("-created_at")[:HISTORY_LIMIT]
+    )
+    covered = list(followup.covered.select_related("visit", "rule").order_by("id"))
+    on_site = on_site_answers(followup.visit_id) if followup.visit_id else None
+    return {
+        "followup": followup,
+        "customer": customer,
+        "covered": covered,
+        "attempts": attempts,
+        "surveys": surveys,
+        "survey_rows": [(survey, answers_of(survey)) for survey in surveys],
+        "open_dissatisfactions": dissatisfactions,
+        "on_site": on_site,
+        "on_site_answers": answers_of(on_site) if on_site else [],
+        "questions": questions_to_ask(followup),
+    }
+
+
+def answers_of(survey):
+    """(label, value) for each question answered; value is a score or yes/no."""
+    return [
+        (QUESTION_LABELS[name], getattr(survey, name))
+        for name in ["overall", *[n for n, _l in DIMENSIONS], "fixed_right"]
+        if getattr(survey, name) is not None
+    ]
+
+
+def customer_calls(customer, limit=HISTORY_LIMIT):
+    """The customer file's return-visit section: recent follow-ups with their answers, and
+    every dissatisfaction."""
+    followups = list(
+        FollowUp.objects.filter(customer=customer)
+        .select_related("visit", "rule", "survey")
+        .order_by("-due_on", "-id")[:limit]
+    )
+    dissatisfactions = list(
+        Dissatisfaction.objects.filter(customer=customer).select_related("visit").order_by("-created_at")[:limit]
+    )
+    return {
+        "customer_followups": [(f, answers_of(f.survey) if hasattr(f, "survey") else []) for f in followups],
+        "customer_dissatisfactions": dissatisfactions,
+    }
+
+
+def day_figures(*, store_ids, day: dt.date, zone) -> dict:
+    """The end-of-day summary of the stores' calls on `day`, as plain data (it is kept)."""
+    start, end = day_bounds(day, zone)
+    followups = FollowUp.objects.filter(store_id__in=store_ids, merged_into__isnull=True)
+    counted = followups.aggregate(
+        due=Count("id", filter=Q(due_on=day) & ~Q(status__in=[Status.SKIPPED, Status.CANCELLED])),
+        skipped=Count("id", filter=Q(due_on=day, status=Status.SKIPPED)),
+        unreachable=Count("id", filter=Q(status=Status.UNREACHABLE, finished_at__gte=start, finished_at__lt=end)),
+        expired=Count("id", filter=Q(status=Status.EXPIRED, finished_at__gte=start, finished_at__lt=end)),
+    )
+    counted["still_open"] = followups.filter(status=Status.PENDING, due_on__lte=day).count()
+    calls = CallAttempt.objects.filter(store_id__in=store_ids, called_at__gte=start, called_at__lt=end)
+    counted.update(calls.aggregate(
+        made=Count("id"),
+        reached=Count("id", filter=Q(outcome=CallAttempt.Outcome.REACHED)),
+    ))
+    surveys = SurveyResponse.objects.filter(
+        store_id__in=store_ids, source=SurveyResponse.Source.CALL, recorded_at__gte=start, recorded_at__lt=end
+    )
+    scores = surveys.aggregate(
+        surveys=Count("id"),
+        satisfied=Count("id", filter=Q(overall__gte=4)),
+        rated=Count("overall"),
+        fixed_right_yes=Count("id", filter=Q(fixed_right=True)),
+        fixed_right_asked=Count("fixed_right"),
+        **{f"avg_{name}": Avg(name) for name in ["overall", *[n for n, _l in DIMENSIONS]]},
+    )
+    dissatisfied = [
+        {
+            "customer": d.customer.name, "customer_id": d.customer_id,
+            "order_no": d.visit.order_no if d.visit else "",
+            "reasons": d.reasons, "words": d.customer_words,
+        }
+        for d in Dissatisfaction.objects.filter(store_id__in=store_ids, created_at__gte=start, created_at__lt=end)
+        .select_related("customer", "visit")
+        .order_by("created_at", "id")
+    ]
+    return {
+        "day": day.isoformat(),
+        **counted,
+        "surveys": scores["surveys"],
+        "satisfied_pct": _pct(scores["satisfied"], scores["rated"]),
+        "fixed_right_pct": _pct(scores["fixed_right_yes"], scores["fixed_right_asked"]),
+        "averages": {
+            name: round(scores[f"avg_{name}"], 2) if scores[f"avg_{name}"] is not None else None
+            for name in ["overall", *[n for n, _l in DIMENSIONS]]
+        },
+        "dissatisfied": dissatisfied,
+    }
+
+
+def _pct(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def labelled_averages(figures):
+    return [(QUESTION_LABELS[name], value) for name, value in figures["averages"].items()]
+
+
+def labelled_reasons(codes):
+    return [str(QUESTION_LABELS.get(code, code)) for code in codes]
+
+
+def agents_today(*, store_ids, day, zone, now):
+    """The supervisor's view: each agent's calls today, the queue's length and oldest item."""
+    start, end = day_bounds(day, zone)
+    per_agent = list(
+        CallAttempt.objects.filter(store_id__in=store_ids, called_at__gte=start, called_at__lt=end)
+        .values("agent_id", "agent__username", "agent__full_name")
+        .annotate(made=Count("id"), reached=Count("id", filter=Q(outcome=CallAttempt.Outcome.REACHED)))
+        .order_by("-made", "agent__username")
+    )
+    in_call = {
+        row["claimed_by_id"]: row["count"]
+        for row in FollowUp.objects.in_queue()
+        .filter(store_id__in=store_ids, claimed_until__gt=now)
+        .values("claimed_by_id").annotate(count=Count("id"))
+    }
+    for row in per_agent:
+        row["name"] = row["agent__full_name"] or row["agent__username"]
+        row["in_call"] = in_call.get(row["agent_id"], 0)
+    due = FollowUp.objects.in_queue().filter(store_id__in=store_ids, due_on__lte=day)
+    queue_figures = due.aggregate(length=Count("id"), oldest=Min("due_on"),
+                                  overdue=Count("id", filter=Q(due_on__lt=day)))
+    oldest = (
+        due.filter(due_on=queue_figures["oldest"]).select_related("customer").order_by("-priority", "id").first()
+        if queue_figures["oldest"] else None
+    )
+    return {"agents": per_agent, "queue": queue_figures, "oldest": oldest}
+
+
+def store_zone(store):
+    return zoneinfo.ZoneInfo(store.time_zone)

@@ -1,0 +1,207 @@
+"""Recording what a call brought: the attempt, its consequences for the queue and the file,
+and the satisfaction survey with any dissatisfaction it reveals."""
+import datetime as dt
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer, CustomerConsent, ServiceVisit
+from customers.services import record_consent
+
+from ..models import QUESTIONS, CallAttempt, CallPolicy, Dissatisfaction, FollowUp, SurveyResponse
+
+Outcome = CallAttempt.Outcome
+Status = FollowUp.Status
+
+
+class CallError(ValidationError):
+    """A call that cannot be recorded as asked; the message says why, in the user's language."""
+
+
+def on_site_answers(visit_id) -> SurveyResponse | None:
+    return SurveyResponse.objects.filter(visit_id=visit_id, source=SurveyResponse.Source.ON_SITE).first()
+
+
+def questions_to_ask(followup) -> list[str]:
+    """The survey questions of this call: all of them, less those answered on site at delivery
+    (seed 001: 现场调查 … 避免重复)."""
+    if not followup.takes_survey:
+        return []
+    on_site = on_site_answers(followup.visit_id)
+    answered = on_site.answered() if on_site else set()
+    return [name for name in QUESTIONS if name not in answered]
+
+
+@transaction.atomic
+def record_attempt(*, followup_id, agent, outcome, note="", call_back_at=None, answers=None,
+                   now=None) -> CallAttempt:
+    """Record one dial of a follow-up and what follows from it, in one transaction.
+
+    `answers` (for a reached return visit) maps survey questions to scores 1–5, `fixed_right`
+    to True/False and `comment` to the customer's words."""
+    now = now or timezone.now()
+    followup = (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("store", "customer", "rule")
+        .get(pk=followup_id)
+    )
+    _check_can_record(followup, agent, now)
+    if outcome not in Outcome.values:
+        raise CallError(_("Choose what came of the call."))
+    attempt = CallAttempt(
+        store_id=followup.store_id, followup=followup, agent=agent, called_at=now, outcome=outcome,
+        note=note.strip(),
+    )
+    policy = CallPolicy.for_store(followup.store_id)
+    followup.claimed_by = None
+    followup.claimed_until = None
+    if outcome == Outcome.REACHED:
+        _finish(followup, Status.DONE, FollowUp.Outcome.REACHED, now)
+        attempt.save()
+        if followup.takes_survey:
+            _record_call_survey(followup, agent, answers or {}, now)
+        return attempt
+    if outcome in CallAttempt.NOT_REACHED:
+        followup.attempt_count += 1
+        if followup.attempt_count >= policy.max_attempts:
+            _finish(followup, Status.UNREACHABLE, FollowUp.Outcome.NO_ANSWER, now)
+        else:
+            tried_today = _unanswered_today(followup, now) + 1
+            if tried_today >= policy.max_attempts_per_day:
+                followup.next_call_at = _next_opening(followup.store, now)
+            else:
+                followup.next_call_at = now + dt.timedelta(minutes=policy.retry_after_minutes)
+            followup.save(update_fields=["attempt_count", "next_call_at", "claimed_by", "claimed_until"])
+    elif outcome == Outcome.CALL_BACK:
+        if call_back_at is None or call_back_at <= now:
+            raise CallError(_("Give a time in the future to call back."))
+        if timezone.localtime(call_back_at).date() > followup.expires_on:
+            raise CallError(_("That is after this call expires (%(day)s).") % {"day": followup.expires_on})
+        attempt.call_back_at = call_back_at
+        followup.next_call_at = call_back_at
+        followup.save(update_fields=["next_call_at", "claimed_by", "claimed_until"])
+    elif outcome == Outcome.WRONG_NUMBER:
+        Customer.objects.filter(pk=followup.customer_id).update(mobile_reported_wrong_at=now)
+        _finish(followup, Status.UNREACHABLE, FollowUp.Outcome.WRONG_NUMBER, now)
+    elif outcome == Outcome.REFUSED:
+        record_consent(
+            customer=followup.customer, channel=CustomerConsent.Channel.SERVICE_CALL, granted=False,
+            method=CustomerConsent.Method.PHONE, by=agent,
+            note=note.strip()[:200] or _("Refused on a return-visit call"),
+        )
+        _finish(followup, Status.DONE, FollowUp.Outcome.REFUSED, now)
+        # The customer's wish holds for the calls already scheduled too.
+        FollowUp.objects.filter(customer_id=followup.customer_id, status=Status.PENDING).update(
+            status=Status.SKIPPED, skip_reason=FollowUp.SkipReason.REFUSED_CALLS, finished_at=now,
+            claimed_by=None, claimed_until=None,
+        )
+    attempt.save()
+    return attempt
+
+
+def _check_can_record(followup, agent, now):
+    if followup.merged_into_id:
+        raise CallError(_("This call is covered by another call to the same customer."))
+    if followup.status != Status.PENDING:
+        raise CallError(_("This call is already finished (%(status)s).") % {
+            "status": followup.get_status_display()
+        })
+    held_by_other = (
+        followup.claimed_by_id not in (None, agent.pk)
+        and followup.claimed_until is not None
+        and followup.claimed_until > now
+    )
+    if held_by_other:
+        raise CallError(_("%(agent)s is making this call.") % {"agent": followup.claimed_by})
+    if followup.assigned_to_id not in (None, agent.pk):
+        raise CallError(_("This call is assigned to another agent."))
+
+
+def _finish(followup, status, outcome, now):
+    followup.status = status
+    followup.outcome = outcome
+    followup.finished_at = now
+    followup.save(update_fields=["status", "outcome", "finished_at", "attempt_count", "claimed_by",
+                                 "claimed_until"])
+    # The calls it covers (same customer, same day) end with it.
+    FollowUp.objects.filter(merged_into=followup, status=Status.PENDING).update(
+        status=status, outcome=outcome, finished_at=now
+    )
+
+
+def _unanswered_today(followup, now):
+    zone = zoneinfo.ZoneInfo(followup.store.time_zone)
+    local = now.astimezone(zone)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return followup.attempts.filter(outcome__in=CallAttempt.NOT_REACHED, called_at__gte=day_start).count()
+
+
+def _next_opening(store, now):
+    zone = zoneinfo.ZoneInfo(store.time_zone)
+    tomorrow = now.astimezone(zone).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, store.opens_at, tzinfo=zone)
+
+
+def _clean_answers(answers, asked, *, require_overall=True):
+    cleaned = {}
+    for name in asked:
+        value = answers.get(name)
+        if value in (None, ""):
+            continue
+        if name == "fixed_right":
+            cleaned[name] = bool(value) if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+            continue
+        try:
+            score = int(value)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            raise CallError(_("Scores are from 1 to 5."))
+        cleaned[name] = score
+    if require_overall and "overall" in asked and "overall" not in cleaned:
+        raise CallError(_("Ask for the overall satisfaction before finishing the call."))
+    return cleaned
+
+
+def _record_call_survey(followup, agent, answers, now):
+    asked = questions_to_ask(followup)
+    survey = SurveyResponse.objects.create(
+        store_id=followup.store_id, visit_id=followup.visit_id, followup=followup,
+        source=SurveyResponse.Source.CALL, recorded_by=agent, recorded_at=now,
+        comment=(answers.get("comment") or "").strip(), **_clean_answers(answers, asked),
+    )
+    _record_dissatisfaction(survey, followup=followup, by=agent, now=now)
+    return survey
+
+
+def _record_dissatisfaction(survey, *, followup, by, now):
+    reasons = survey.unhappy_answers()
+    if not reasons:
+        return None
+    return Dissatisfaction.objects.create(
+        store_id=survey.store_id, customer_id=survey.visit.customer_id, visit_id=survey.visit_id,
+        followup=followup, survey=survey, reasons=reasons, customer_words=survey.comment,
+        recorded_by=by, created_at=now,
+    )
+
+
+@transaction.atomic
+def record_on_site_survey(*, visit: ServiceVisit, by, answers, now=None) -> SurveyResponse:
+    """The advisor's survey at delivery; the return-visit call then skips what it answered."""
+    now = now or timezone.now()
+    if visit.status != ServiceVisit.Status.CLOSED:
+        raise CallError(_("The on-site survey is taken when the car is handed back."))
+    if SurveyResponse.objects.filter(visit=visit, source=SurveyResponse.Source.ON_SITE).exists():
+        raise CallError(_("The on-site survey of this repair order is already recorded."))
+    cleaned = _clean_answers(answers, QUESTIONS, require_overall=False)
+    if not cleaned:
+        raise CallError(_("Record at least one answer."))
+    survey = SurveyResponse.objects.create(
+        store_id=visit.store_id, visit=visit, source=SurveyResponse.Source.ON_SITE, recorded_by=by,
+        recorded_at=now, comment=(answers.get("comment") or "").strip(), **cleaned,
+    )
+    _record_dissatisfaction(survey, followup=None, by=by, now=now)
+    return survey
