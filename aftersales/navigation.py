@@ -29,6 +29,9 @@ NAVIGATION = [
         "repair_orders", _("Repair orders"), "customers:visit_list",
         permission="customers.view_servicevisit",
     ),
+    NavItem("queue", _("Callback queue"), "visits:queue", permission="visits.work_queue"),
+    NavItem("calls_today", _("Calls today"), "visits:today", permission="visits.view_call_reports"),
+    NavItem("call_summary", _("Daily call report"), "visits:summary", permission="visits.view_call_reports"),
     NavItem(
         "messages", _("Delivery log"), "messaging:log", permission="aftersales.view_outboundmessage"
     ),

@@ -39,6 +39,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/", include("customers.urls")),
     path("messages/", include("aftersales.messaging.urls")),
+    path("visits/", include("visits.urls")),
     # Reached by customers and the SMS provider, without a staff login.
     path("m/", include("aftersales.messaging.public_urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales.pagination import keyset_page
 from aftersales.scoping import for_user, get_for_user_or_404
+from visits.selectors import customer_calls
 
 from . import selectors, services
 from .exports import export_customers, export_visits
@@ -96,6 +97,7 @@ def customer_detail(request, pk):
         messages.info(request, _("This record was merged; showing the customer it was merged into."))
         return redirect("customers:detail", customer.merged_into_id)
     context = selectors.customer_file(customer)
+    context.update(customer_calls(customer))
     context.update(customer=customer, consent_form=ConsentForm())
     return render(request, "customers/customer_detail.html", context)
 

@@ -3,6 +3,7 @@ import datetime as dt
 import zoneinfo
 
 from django.db.models import Avg, Count, Min, Prefetch, Q
+from django.utils import timezone
 
 from customers.models.service import RepairType
 
@@ -16,9 +17,11 @@ from .models import (
     SurveyResponse,
 )
 from .services.calls import on_site_answers, questions_to_ask
-from .services.queue import callable_now
+from .services.queue import CALLABLE
 
 QUEUE_LIMIT = 100
+# Seed 001: an unhappy customer is followed monthly; the file flags them for three months.
+CARE_WINDOW_DAYS = 90
 HISTORY_LIMIT = 20
 
 Status = FollowUp.Status
@@ -49,8 +52,8 @@ def queue(*, store_ids, today, now, limit=QUEUE_LIMIT):
         overdue=Count("id", filter=Q(due_on__lt=today)),
         in_call=Count("id", filter=Q(claimed_until__gt=now)),
         waiting=Count("id", filter=Q(next_call_at__gt=now)),
+        callable=Count("id", filter=CALLABLE(now)),
     )
-    totals["callable"] = callable_now(due, now).count()
     by_type = [
         {"label": type_label(row["rule__trigger"], row["rule__repair_type"]), "count": row["count"]}
         for row in due.values("rule__trigger", "rule__repair_type").annotate(count=Count("id")).order_by("-count")
@@ -112,9 +115,17 @@ def customer_calls(customer, limit=HISTORY_LIMIT):
     dissatisfactions = list(
         Dissatisfaction.objects.filter(customer=customer).select_related("visit").order_by("-created_at")[:limit]
     )
+    on_site = set(
+        SurveyResponse.objects.filter(visit__customer=customer, source=SurveyResponse.Source.ON_SITE)
+        .values_list("visit_id", flat=True)
+    )
     return {
         "customer_followups": [(f, answers_of(f.survey) if hasattr(f, "survey") else []) for f in followups],
         "customer_dissatisfactions": dissatisfactions,
+        "recently_dissatisfied": any(
+            d.created_at >= timezone.now() - dt.timedelta(days=CARE_WINDOW_DAYS) for d in dissatisfactions
+        ),
+        "on_site_surveyed": on_site,
     }
 
 

@@ -7,10 +7,10 @@ pytestmark = pytest.mark.django_db
 FILES = ["home", "customers", "repair_orders"]
 EXPECTED = {
     "advisor": FILES + ["imports", "stores"],
-    "cs_agent": FILES + ["stores"],
-    "cs_supervisor": FILES + ["messages", "imports", "stores"],
+    "cs_agent": FILES + ["queue", "stores"],
+    "cs_supervisor": FILES + ["queue", "calls_today", "call_summary", "messages", "imports", "stores"],
     "dept_head": FILES + ["stores"],
-    "manager": FILES + ["messages", "imports", "stores"],
+    "manager": FILES + ["calls_today", "call_summary", "messages", "imports", "stores"],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 

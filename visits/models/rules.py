@@ -55,8 +55,12 @@ class FollowUpRule(models.Model):
         ]
 
     def __str__(self):
-        label = self.get_repair_type_display() if self.repair_type else self.get_trigger_display()
-        return f"{label}: {', '.join(str(d) for d in self.offsets_days)}"
+        return f"{self.label}: {', '.join(str(d) for d in self.offsets_days)}"
+
+    @property
+    def label(self):
+        """What kind of call this rule makes, e.g. "Major overhaul" or "Work declined"."""
+        return self.get_repair_type_display() if self.repair_type else self.get_trigger_display()
 
 
 class CallPolicy(models.Model):

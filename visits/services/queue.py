@@ -22,12 +22,15 @@ def queue_stores(user) -> list[int]:
     return list(for_user(Store.objects.filter(is_active=True), user).values_list("pk", flat=True))
 
 
-def callable_now(queryset, now):
+def CALLABLE(now) -> Q:  # noqa: N802 - a condition, named like one
     """Calls that may be dialled at `now`: not waiting for a retry, not held by a live claim."""
-    return queryset.filter(
-        Q(next_call_at__isnull=True) | Q(next_call_at__lte=now),
-        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+    return (Q(next_call_at__isnull=True) | Q(next_call_at__lte=now)) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     )
+
+
+def callable_now(queryset, now):
+    return queryset.filter(CALLABLE(now))
 
 
 def current_claim(agent, now=None):

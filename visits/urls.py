@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("queue/next/", views.next_call, name="next_call"),
+    path("calls/<int:pk>/", views.call, name="call"),
+    path("calls/<int:pk>/attempt/", views.record_call, name="record_call"),
+    path("calls/<int:pk>/release/", views.release_call, name="release_call"),
+    path("calls/<int:pk>/assign/", views.assign_call, name="assign_call"),
+    path("today/", views.today, name="today"),
+    path("summary/", views.day_summary, name="summary"),
+    path("repair-orders/<int:visit_pk>/survey/", views.on_site_survey, name="on_site_survey"),
+]

@@ -1,0 +1,201 @@
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from aftersales.models import Store
+from aftersales.scoping import for_user, get_for_user_or_404
+from customers.models import ServiceVisit
+
+from . import selectors, services
+from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
+from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
+from .services.calls import questions_to_ask
+from .services.queue import queue_stores
+
+
+def _chosen_stores(request):
+    """The stores a page covers: the user's, or the one picked with ?store= among them."""
+    stores = list(for_user(Store.objects.filter(is_active=True), request.user).order_by("code"))
+    picked = request.GET.get("store")
+    chosen = [s for s in stores if str(s.pk) == picked] or stores
+    return stores, chosen
+
+
+@vary_on_headers("HX-Request")
+@permission_required("visits.work_queue", raise_exception=True)
+def queue(request):
+    stores, chosen = _chosen_stores(request)
+    now = timezone.now()
+    context = selectors.queue(store_ids=[s.pk for s in chosen], today=timezone.localdate(now), now=now)
+    context.update(
+        stores=stores, chosen=chosen, now=now, today=timezone.localdate(now),
+        my_call=services.queue.current_claim(request.user, now),
+    )
+    template = "visits/partials/queue_body.html" if request.htmx else "visits/queue.html"
+    return render(request, template, context)
+
+
+@require_POST
+@permission_required("visits.work_queue", raise_exception=True)
+def next_call(request):
+    _stores, chosen = _chosen_stores(request)
+    followup = services.claim_next(agent=request.user, store_ids=[s.pk for s in chosen])
+    if followup is None:
+        messages.info(request, _("Nothing to call right now: the queue is empty or every call is waiting."))
+        return redirect("visits:queue")
+    return redirect("visits:call", followup.pk)
+
+
+def _followup_for(request, pk):
+    return get_for_user_or_404(
+        FollowUp.objects.select_related(
+            "store", "customer", "vehicle", "visit__advisor", "rule", "claimed_by", "assigned_to", "merged_into"
+        ),
+        request.user, pk=pk,
+    )
+
+
+def _call_page(request, followup, *, outcome_form=None, survey_form=None, status=200):
+    context = selectors.call_screen(followup)
+    questions = context["questions"]
+    context.update(
+        outcome_form=outcome_form or CallOutcomeForm(),
+        survey_form=survey_form or SurveyForm(questions=questions),
+        mine=followup.is_claimed_by(request.user),
+        held_by_other=(
+            followup.claimed_until is not None and followup.claimed_until > timezone.now()
+            and followup.claimed_by_id != request.user.pk
+        ),
+        assign_form=(
+            AssignForm(store=followup.store, initial={"agent": followup.assigned_to_id})
+            if request.user.has_perm("visits.assign_followup") else None
+        ),
+        all_questions=QUESTIONS,
+    )
+    return render(request, "visits/call.html", context, status=status)
+
+
+@permission_required("visits.work_queue", raise_exception=True)
+def call(request, pk):
+    followup = _followup_for(request, pk)
+    if followup.merged_into_id:
+        messages.info(request, _("This call is covered by another call to the same customer."))
+        return redirect("visits:call", followup.merged_into_id)
+    return _call_page(request, followup)
+
+
+@require_POST
+@permission_required("visits.work_queue", raise_exception=True)
+def record_call(request, pk):
+    followup = _followup_for(request, pk)
+    outcome_form = CallOutcomeForm(request.POST)
+    questions = questions_to_ask(followup)
+    reached = request.POST.get("outcome") == CallAttempt.Outcome.REACHED
+    survey_form = SurveyForm(request.POST, questions=questions, require_overall=reached)
+    valid = outcome_form.is_valid() & (not reached or survey_form.is_valid())
+    if valid:
+        data = outcome_form.cleaned_data
+        try:
+            services.record_attempt(
+                followup_id=followup.pk, agent=request.user, outcome=data["outcome"], note=data["note"],
+                call_back_at=data["call_back_at"], answers=survey_form.answers() if reached else None,
+            )
+        except ValidationError as error:
+            outcome_form.add_error(None, error)
+        else:
+            messages.success(request, _("Call recorded: %(outcome)s.") % {
+                "outcome": CallAttempt.Outcome(data["outcome"]).label
+            })
+            return redirect("visits:queue")
+    return _call_page(request, followup, outcome_form=outcome_form, survey_form=survey_form, status=400)
+
+
+@require_POST
+@permission_required("visits.work_queue", raise_exception=True)
+def release_call(request, pk):
+    followup = _followup_for(request, pk)
+    try:
+        services.release(followup=followup, agent=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(request, _("The call is back in the queue."))
+    return redirect("visits:queue")
+
+
+@require_POST
+@permission_required("visits.assign_followup", raise_exception=True)
+def assign_call(request, pk):
+    followup = _followup_for(request, pk)
+    form = AssignForm(request.POST, store=followup.store)
+    if form.is_valid():
+        agent = form.cleaned_data["agent"]
+        try:
+            services.assign(followup=followup, agent=agent, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Assigned to %(agent)s.") % {"agent": agent} if agent
+                             else _("The call is open to every agent again."))
+    else:
+        messages.error(request, _("Choose an agent of this store."))
+    return redirect("visits:call", followup.pk)
+
+
+def _day_and_zone(request, chosen):
+    form = DayForm(request.GET or None)
+    day = form.cleaned_data.get("date") if form.is_valid() else None
+    zone = zoneinfo.ZoneInfo(chosen[0].time_zone) if chosen else timezone.get_current_timezone()
+    return form, day or timezone.localtime(timezone.now(), zone).date(), zone
+
+
+@permission_required("visits.view_call_reports", raise_exception=True)
+def today(request):
+    """The supervisor's view: each agent's calls, the queue's length and its oldest item."""
+    stores, chosen = _chosen_stores(request)
+    form, day, zone = _day_and_zone(request, chosen)
+    context = selectors.agents_today(store_ids=[s.pk for s in chosen], day=day, zone=zone, now=timezone.now())
+    context.update(stores=stores, chosen=chosen, day=day, form=form)
+    return render(request, "visits/today.html", context)
+
+
+@permission_required("visits.view_call_reports", raise_exception=True)
+def day_summary(request):
+    """The end-of-day summary as a page: live figures for any day, and when it was sent."""
+    stores, chosen = _chosen_stores(request)
+    form, day, zone = _day_and_zone(request, chosen)
+    store_ids = [s.pk for s in chosen]
+    figures = selectors.day_figures(store_ids=store_ids, day=day, zone=zone)
+    sent = list(EndOfDayReport.objects.filter(store_id__in=store_ids, day=day).select_related("store"))
+    return render(request, "visits/summary.html", {
+        "stores": stores, "chosen": chosen, "day": day, "form": form, "figures": figures, "sent": sent,
+        "averages": selectors.labelled_averages(figures),
+        "dissatisfied": [
+            {**row, "reason_labels": selectors.labelled_reasons(row["reasons"])} for row in figures["dissatisfied"]
+        ],
+    })
+
+
+@permission_required("visits.add_surveyresponse", raise_exception=True)
+def on_site_survey(request, visit_pk):
+    """The advisor's survey at delivery (seed 001: 现场调查); the return-visit call skips what
+    is answered here."""
+    visit = get_for_user_or_404(ServiceVisit.objects.select_related("customer", "vehicle"), request.user, pk=visit_pk)
+    form = SurveyForm(request.POST or None, questions=QUESTIONS, require_overall=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_on_site_survey(visit=visit, by=request.user, answers=form.answers())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("On-site survey recorded."))
+            return redirect("customers:detail", visit.customer_id)
+    return render(request, "visits/on_site_survey.html", {"visit": visit, "form": form},
+                  status=400 if form.errors else 200)
