@@ -38,7 +38,7 @@ DEMO_DEPARTMENTS = [
 ]
 
 # Each module's demo data, given the demo stores; a later module appends its seeder here.
-DEMO_SEEDERS = ["customers.seeding.seed_demo_customers"]
+DEMO_SEEDERS = ["customers.seeding.seed_demo_customers", "visits.seeding.seed_demo_followups"]
 
 # Which department each role works in; supervisors and agents sit in customer service.
 ROLE_DEPARTMENT = {
@@ -71,6 +71,7 @@ def seed_demo():
             kind = ROLE_DEPARTMENT[role.name]
             user = _demo_user(
                 f"{role.name}_{store.code}",
+                email=f"{role.name}_{store.code}@demo.example.cn",
                 full_name=names.person_name(),
                 mobile=names.mobile(),
                 group=groups[role.name],

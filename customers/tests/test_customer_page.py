@@ -25,14 +25,20 @@ def test_page_shows_the_whole_file(client, personas, customer):
 def test_page_runs_a_fixed_number_of_queries(client, personas, customer, django_assert_num_queries):
     client.force_login(personas["cs_agent"])
     url = reverse("customers:detail", args=[customer.pk])
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(15) as few:
         client.get(url)
     vehicle = customer.vehicles.get()
     for _ in range(30):
         ServiceVisitFactory(vehicle=vehicle)
+    from django.utils import timezone
+
+    from visits.services import create_followups
+
+    create_followups(day=timezone.localdate() + timezone.timedelta(days=5))
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["timeline"]) == 31
+    assert len(response.context["customer_followups"]) == 20
 
 
 def test_another_stores_customer_is_404(client, make_user, customer, store_b):
