@@ -55,11 +55,14 @@ def queue_message(*, store, kind, idempotency_key, context=None, customer=None, 
         language=(customer.preferred_language if customer else None) or settings.LANGUAGE_CODE,
         send_after=send_after or timezone.now(),
     )
-    OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
-    if message.pk is None:
+    # The unique key decides: a concurrent caller's insert makes ours fail, and we read theirs.
+    fields = {f.attname: getattr(message, f.attname) for f in OutboundMessage._meta.concrete_fields
+              if not f.primary_key and f.attname != "idempotency_key"}
+    message, created = OutboundMessage.objects.get_or_create(idempotency_key=idempotency_key, defaults=fields)
+    if not created:
         # Someone else queued it (perhaps a moment ago, in a transaction we waited for).
-        message = OutboundMessage.objects.get(idempotency_key=idempotency_key)
-    elif message.purpose == Purpose.TRANSACTIONAL:
+        return message
+    if message.purpose == Purpose.TRANSACTIONAL:
         # A verification code should not wait for the next periodic run.
         from aftersales.jobs import enqueue_on_commit
         from aftersales.tasks import send_outbox

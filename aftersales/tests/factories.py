@@ -95,3 +95,46 @@ class ServiceVisitFactory(factory.django.DjangoModelFactory):
     closed_at = factory.LazyAttribute(lambda visit: visit.opened_at + timedelta(hours=4))
     mileage = 20000
     amount = 800
+
+
+# --- Follow-up calls ---------------------------------------------------------------------------
+def _return_visit_rule(store, repair_type):
+    from visits.models import FollowUpRule
+    from visits.services import ensure_default_rules
+
+    ensure_default_rules(store)
+    return FollowUpRule.objects.get(store=store, trigger=FollowUpRule.Trigger.REPAIR_TYPE, repair_type=repair_type)
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A pending return-visit call due on `due_on`, for a repair order of `repair_type` closed
+    at 16:00 the rule's days before (as the morning job would have made it, so running the job
+    later makes no second one). `FollowUpFactory(store=..., customer=..., due_on=...)`."""
+
+    class Meta:
+        model = "visits.FollowUp"
+
+    class Params:
+        repair_type = "maintenance"
+
+    store = factory.SubFactory(StoreFactory)
+    customer = factory.LazyAttribute(lambda f: CustomerFactory(store=f.store))
+    vehicle = factory.LazyAttribute(lambda f: VehicleFactory(owner=f.customer))
+    rule = factory.LazyAttribute(lambda f: _return_visit_rule(f.store, f.repair_type))
+    offset_days = factory.LazyAttribute(lambda f: f.rule.offsets_days[0])
+    due_on = factory.LazyFunction(timezone.localdate)
+    expires_on = factory.LazyAttribute(lambda f: f.due_on + timedelta(days=f.rule.window_days))
+    priority = factory.LazyAttribute(lambda f: f.rule.priority)
+    visit = factory.LazyAttribute(
+        lambda f: ServiceVisitFactory(
+            vehicle=f.vehicle, repair_type=f.repair_type,
+            opened_at=_local_datetime(f.due_on - timedelta(days=f.offset_days), 11),
+            closed_at=_local_datetime(f.due_on - timedelta(days=f.offset_days), 16),
+        )
+    )
+
+
+def _local_datetime(day, hour):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())

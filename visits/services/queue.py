@@ -96,6 +96,8 @@ def assign(*, followup, agent, by):
         raise ValidationError(_("Only a supervisor assigns calls."))
     with transaction.atomic():
         locked = FollowUp.objects.select_for_update().get(pk=followup.pk)
+        if locked.store_id not in queue_stores(by):
+            raise ValidationError(_("Only a supervisor of this store assigns its calls."))
         if locked.status != FollowUp.Status.PENDING or locked.merged_into_id:
             raise ValidationError(_("This call is finished and can no longer be assigned."))
         if agent is not None and not (

@@ -71,9 +71,12 @@ def send_end_of_day_reports(*, now=None) -> int:
             days.append(local.date())
         for day in days:
             with transaction.atomic():
-                report = EndOfDayReport(store=store, day=day, sent_at=now)
-                EndOfDayReport.objects.bulk_create([report], ignore_conflicts=True)
-                if report.pk is None:
+                # (Not bulk_create(ignore_conflicts=True): it never sets the pk, so every run
+                # looked like a repeat and no report was ever sent.)
+                report, created = EndOfDayReport.objects.get_or_create(
+                    store=store, day=day, defaults={"sent_at": now}
+                )
+                if not created:
                     continue  # made already, by an earlier or a concurrent run
                 report.figures = day_figures(store_ids=[store.pk], day=day, zone=zone)
                 report.save(update_fields=["figures"])
