@@ -42,7 +42,7 @@ class SurveyForm(forms.Form):
     comment = forms.CharField(label=_("Customer's words"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, questions, require_overall=True, **kwargs):
+    def __init__(self, *args, questions, require_overall=True, require_answer=False, **kwargs):
         super().__init__(*args, **kwargs)
         fields = {}
         for name in questions:
@@ -59,13 +59,14 @@ class SurveyForm(forms.Form):
                 )
         self.fields = {**fields, "comment": self.fields["comment"]}
         self.questions = list(questions)
+        self.require_answer = require_answer
 
     def answers(self):
         return {name: value for name, value in self.cleaned_data.items() if value is not None}
 
     def clean(self):
         cleaned = super().clean()
-        if self.questions and not self.errors and not any(cleaned.get(name) is not None for name in self.questions):
+        if self.require_answer and not self.errors and not any(cleaned.get(name) is not None for name in self.questions):
             raise ValidationError(_("Record at least one answer."))
         return cleaned
 

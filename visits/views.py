@@ -67,7 +67,7 @@ def _call_page(request, followup, *, outcome_form=None, survey_form=None, status
     questions = context["questions"]
     context.update(
         outcome_form=outcome_form or CallOutcomeForm(),
-        survey_form=survey_form or SurveyForm(questions=questions),
+        survey_form=survey_form or SurveyForm(questions=questions, require_overall=followup.takes_survey),
         mine=followup.is_claimed_by(request.user),
         held_by_other=(
             followup.claimed_until is not None and followup.claimed_until > timezone.now()
@@ -98,7 +98,7 @@ def record_call(request, pk):
     outcome_form = CallOutcomeForm(request.POST)
     questions = questions_to_ask(followup)
     reached = request.POST.get("outcome") == CallAttempt.Outcome.REACHED
-    survey_form = SurveyForm(request.POST, questions=questions, require_overall=reached)
+    survey_form = SurveyForm(request.POST, questions=questions, require_overall=reached and followup.takes_survey)
     valid = outcome_form.is_valid() & (not reached or survey_form.is_valid())
     if valid:
         data = outcome_form.cleaned_data
@@ -188,7 +188,7 @@ def on_site_survey(request, visit_pk):
     """The advisor's survey at delivery (seed 001: 现场调查); the return-visit call skips what
     is answered here."""
     visit = get_for_user_or_404(ServiceVisit.objects.select_related("customer", "vehicle"), request.user, pk=visit_pk)
-    form = SurveyForm(request.POST or None, questions=QUESTIONS, require_overall=False)
+    form = SurveyForm(request.POST or None, questions=QUESTIONS, require_overall=False, require_answer=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_on_site_survey(visit=visit, by=request.user, answers=form.answers())

@@ -11,7 +11,10 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, CustomerConsent, ServiceVisit
 from customers.services import record_consent
 
+from .queue import queue_stores
+
 from ..models import QUESTIONS, CallAttempt, CallPolicy, Dissatisfaction, FollowUp, SurveyResponse
+from ..models.surveys import UNHAPPY_AT_MOST
 
 Outcome = CallAttempt.Outcome
 Status = FollowUp.Status
@@ -29,7 +32,8 @@ def questions_to_ask(followup) -> list[str]:
     """The survey questions of this call: all of them, less those answered on site at delivery
     (seed 001: 现场调查 … 避免重复)."""
     if not followup.takes_survey:
-        return []
+        # Sales, reminder and care calls ask only how satisfied the customer is, if at all.
+        return ["overall"]
     on_site = on_site_answers(followup.visit_id)
     answered = on_site.answered() if on_site else set()
     return [name for name in QUESTIONS if name not in answered]
@@ -63,6 +67,8 @@ def record_attempt(*, followup_id, agent, outcome, note="", call_back_at=None, a
         attempt.save()
         if followup.takes_survey:
             _record_call_survey(followup, agent, answers or {}, now)
+        else:
+            _record_call_answer(followup, agent, answers or {}, now)
         return attempt
     if outcome in CallAttempt.NOT_REACHED:
         followup.attempt_count += 1
@@ -103,6 +109,8 @@ def record_attempt(*, followup_id, agent, outcome, note="", call_back_at=None, a
 
 
 def _check_can_record(followup, agent, now):
+    if not (agent.has_perm("visits.work_queue") and followup.store_id in queue_stores(agent)):
+        raise CallError(_("Only an agent of this store records its calls."))
     if followup.merged_into_id:
         raise CallError(_("This call is covered by another call to the same customer."))
     if followup.status != Status.PENDING:
@@ -175,6 +183,19 @@ def _record_call_survey(followup, agent, answers, now):
     )
     _record_dissatisfaction(survey, followup=followup, by=agent, now=now)
     return survey
+
+
+def _record_call_answer(followup, agent, answers, now):
+    """A call without the survey (sales, declined work, care): an unhappy overall answer is a
+    dissatisfaction all the same, with the customer's words."""
+    overall = _clean_answers(answers, ["overall"], require_overall=False).get("overall")
+    if overall is None or overall > UNHAPPY_AT_MOST:
+        return None
+    return Dissatisfaction.objects.create(
+        store_id=followup.store_id, customer_id=followup.customer_id, visit_id=followup.visit_id,
+        followup=followup, reasons=["overall"], customer_words=(answers.get("comment") or "").strip(),
+        recorded_by=agent, created_at=now,
+    )
 
 
 def _record_dissatisfaction(survey, *, followup, by, now):

@@ -140,7 +140,7 @@ CROSS JOIN LATERAL (
     JOIN visits_dissatisfaction d ON d.store_id = r.store_id
     LEFT JOIN customers_servicevisit v ON v.id = d.visit_id
     LEFT JOIN visits_followup f ON f.id = d.followup_id
-    WHERE d.created_at < %(day_end)s
+    WHERE d.created_at < %(day_end)s AND d.status <> 'dismissed'
       AND d.created_at >= %(lookback_start)s - make_interval(days => o.days)
 ) AS src
 JOIN customers_customer c ON c.id = src.customer_id
@@ -156,15 +156,22 @@ ON CONFLICT DO NOTHING
 RETURNING status
 """
 
-# Two calls to the same customer on the same day become one: the first created stays in the
-# queue (with the higher of their priorities) and covers the others, which follow its outcome.
+# Two calls to the same customer on the same day become one, which stays in the queue (with
+# the higher of their priorities) and covers the others; they follow its outcome. The one kept
+# is a call already being worked if there is one, else a return visit after a repair order (so
+# the survey is asked), else the first created.
 _MERGE_SAME_DAY = """
 WITH grouped AS (
-    SELECT id, priority,
-           first_value(id) OVER (PARTITION BY customer_id, due_on ORDER BY id) AS primary_id
-    FROM visits_followup
-    WHERE status = 'pending' AND merged_into_id IS NULL AND due_on >= %(since)s
-      AND (%(store_ids)s::bigint[] IS NULL OR store_id = ANY(%(store_ids)s))
+    SELECT f.id, f.priority,
+           first_value(f.id) OVER (
+               PARTITION BY f.customer_id, f.due_on
+               ORDER BY (f.claimed_until IS NOT NULL OR f.attempt_count > 0) DESC,
+                        (f.visit_id IS NOT NULL AND r.trigger = 'repair_type') DESC, f.id
+           ) AS primary_id
+    FROM visits_followup f
+    JOIN visits_followuprule r ON r.id = f.rule_id
+    WHERE f.status = 'pending' AND f.merged_into_id IS NULL AND f.due_on >= %(since)s
+      AND (%(store_ids)s::bigint[] IS NULL OR f.store_id = ANY(%(store_ids)s))
 ), covered AS (
     UPDATE visits_followup f SET merged_into_id = g.primary_id, claimed_by_id = NULL,
                                  claimed_until = NULL

@@ -230,3 +230,28 @@ def test_a_covered_call_finishes_with_the_call_that_covers_it(store_a, followup,
     call(followup, agent, "reached", answers=ALL_FIVES)
     covered.refresh_from_db()
     assert (covered.status, covered.outcome, covered.finished_at) == ("done", "reached", NOW)
+
+
+@pytest.mark.django_db
+def test_an_agent_of_another_store_cannot_record_the_call(followup, make_user, store_b):
+    stranger = make_user("cs_agent", [store_b], username="agent_b")
+    with pytest.raises(CallError):
+        record_attempt(followup_id=followup.pk, agent=stranger, outcome="no_answer", now=NOW)
+    assert not CallAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_sales_call_asks_only_the_overall_satisfaction(store_a, agent):
+    from aftersales.tests.factories import CustomerFactory, VehicleFactory
+    from visits.models import FollowUp
+    from visits.services import create_followups
+
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store_a), bought_here=True, purchase_date=DAY)
+    create_followups(day=DAY + dt.timedelta(days=3))
+    sales_call = FollowUp.objects.get(vehicle=vehicle)
+    assert questions_to_ask(sales_call) == ["overall"]
+    record_attempt(followup_id=sales_call.pk, agent=agent, outcome="reached", now=at(10, day=DAY + dt.timedelta(days=3)),
+                   answers={"overall": 1, "comment": "销售顾问讲解不清楚"})
+    [dissatisfaction] = Dissatisfaction.objects.filter(followup=sales_call)
+    assert dissatisfaction.reasons == ["overall"] and dissatisfaction.visit is None
+    assert not SurveyResponse.objects.exists()

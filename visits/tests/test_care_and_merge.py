@@ -176,3 +176,51 @@ def test_a_care_call_is_made_without_a_survey(store_a, personas):
     assert care.is_care_call and not care.takes_survey
     record_attempt(followup_id=care.pk, agent=personas["cs_agent"], outcome="reached", now=UNHAPPY_AT + days(30))
     assert state(care).status == "done" and not hasattr(care, "survey")
+
+
+@pytest.mark.django_db
+def test_a_dismissed_dissatisfaction_gets_no_care_call(store_a, personas):
+    dissatisfaction = unhappy_call(store_a, personas["cs_agent"], UNHAPPY_AT)
+    dissatisfaction.status = "dismissed"
+    dissatisfaction.save()
+    create_followups(day=DAY + days(30))
+    assert care_calls(dissatisfaction) == []
+
+
+@pytest.mark.django_db
+def test_an_unhappy_care_call_is_a_dissatisfaction_of_its_own(store_a, personas):
+    dissatisfaction = unhappy_call(store_a, personas["cs_agent"], UNHAPPY_AT)
+    create_followups(day=DAY + days(30))
+    care = FollowUp.objects.get(dissatisfaction=dissatisfaction)
+    record_attempt(followup_id=care.pk, agent=personas["cs_agent"], outcome="reached", now=UNHAPPY_AT + days(30),
+                   answers={"overall": 2, "comment": "问题还没解决"})
+    [again] = care.dissatisfactions.all()
+    assert again.reasons == ["overall"] and again.customer_words == "问题还没解决"
+
+
+# --- Which call covers the others --------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_return_visit_covers_a_reminder_due_the_same_day_so_the_survey_is_asked(store_a):
+    customer = CustomerFactory(store=store_a)
+    reminder = closed_for(customer, DAY - days(14), "recall")
+    ServiceVisit.objects.filter(pk=reminder.pk).update(declined_work="建议更换轮胎")
+    maintenance = closed_for(customer, DAY - days(3), "maintenance")
+    create_followups(day=DAY)
+    [kept] = FollowUp.objects.in_queue().filter(customer=customer)
+    assert kept.visit == maintenance and kept.takes_survey
+    assert reminder.followups.get().merged_into == kept
+
+
+@pytest.mark.django_db
+def test_a_call_being_worked_is_never_taken_over_by_a_later_one(store_a, personas):
+    customer = CustomerFactory(store=store_a)
+    reminder = closed_for(customer, DAY - days(14), "recall")
+    ServiceVisit.objects.filter(pk=reminder.pk).update(declined_work="建议更换轮胎")
+    create_followups(day=DAY)
+    worked = reminder.followups.get()
+    record_attempt(followup_id=worked.pk, agent=personas["cs_agent"], outcome="no_answer",
+                   now=dt.datetime.combine(DAY, dt.time(9), tzinfo=SHANGHAI))
+    late = closed_for(customer, DAY - days(3), "maintenance")  # imported late in the day
+    create_followups(day=DAY)
+    assert state(late.followups.get()).merged_into == worked
+    assert state(worked).merged_into is None
