@@ -37,12 +37,37 @@ DEFAULT_RULES = [
 ]
 
 
+# A starting call script (话术) per kind of call, in the store's own words once an admin edits it.
+DEFAULT_SCRIPTS = {
+    Trigger.REPAIR_TYPE: (
+        "您好，请问是{客户}先生/女士吗？我是{门店}的客服专员，您前几天在我店做了车辆维修保养，"
+        "想占用您两分钟做个回访，可以吗？\n"
+        "1. 预约和接待是否顺利？2. 服务顾问的服务是否满意？3. 车辆问题是否一次修好？"
+        "4. 交车是否准时？5. 休息区和车辆是否干净？6. 交车时费用是否解释清楚？\n"
+        "总体来说，您对这次服务打几分（1–5分）？还有什么建议？\n"
+        "感谢您的支持，祝您用车愉快！"
+    ),
+    Trigger.DECLINED_WORK: (
+        "您好，我是{门店}的客服专员。上次您来店时技师建议的项目（见委托书）当时暂未处理，"
+        "为了行车安全，建议您近期安排检查。需要我帮您预约时间吗？"
+    ),
+    Trigger.NEW_CAR: (
+        "您好，我是{门店}的客服专员，恭喜您提车！新车使用还习惯吗？"
+        "销售顾问的讲解是否清楚？交车时功能讲解和资料交接是否完整？您对购车过程满意吗？"
+    ),
+    Trigger.CARE_CALL: (
+        "您好，我是{门店}的客服专员。上次您反映的问题我们一直在跟进，"
+        "想了解一下现在车辆和服务的情况您是否满意？还有什么需要我们改进的地方？"
+    ),
+}
+
+
 def ensure_default_rules(store) -> int:
     """Give a store the default rules it does not have yet; returns how many were added."""
     existing = set(FollowUpRule.objects.filter(store=store).values_list("trigger", "repair_type"))
     missing = [
         FollowUpRule(store=store, trigger=trigger, repair_type=repair_type,
-                     offsets_days=offsets, priority=priority)
+                     offsets_days=offsets, priority=priority, call_script=DEFAULT_SCRIPTS.get(trigger, ""))
         for trigger, repair_type, offsets, priority in DEFAULT_RULES
         if (trigger, repair_type) not in existing
     ]

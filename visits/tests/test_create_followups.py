@@ -188,3 +188,11 @@ def test_a_vehicle_sold_away_cancels_its_pending_calls(store_a):
     transfer_vehicle(vehicle=visit.vehicle, new_owner=CustomerFactory(store=store_a), on=DAY + dt.timedelta(days=3))
     assert cancel_obsolete() == 1
     assert visit.followups.get().status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_every_default_rule_comes_with_a_call_script(store_a):
+    from visits.services import ensure_default_rules
+
+    ensure_default_rules(store_a)
+    assert all(rule.call_script for rule in FollowUpRule.objects.filter(store=store_a))
