@@ -238,3 +238,53 @@ def test_manager_reads_the_day_report_but_has_no_queue(client, personas, store_a
     assert (figures["due"], figures["made"], figures["reached"], figures["surveys"]) == (1, 1, 1, 1)
     assert "服务太差" in response.content.decode()
     assert client.get(reverse("visits:queue")).status_code == 403
+
+
+def test_call_screen_runs_a_fixed_number_of_queries(client, personas, store_a, django_assert_num_queries):
+    followup = due_call(store_a)
+    client.force_login(personas["cs_agent"])
+    url = reverse("visits:call", args=[followup.pk])
+    client.get(url)
+    with django_assert_num_queries(12) as few:
+        client.get(url)
+    queries = len(few.captured_queries)  # now: each request resets Django's query log
+    for outcome in ["no_answer", "busy"]:
+        client.post(reverse("visits:record_call", args=[followup.pk]), {"outcome": outcome})
+    other = due_call(store_a, days_ago=4)
+    client.post(reverse("visits:record_call", args=[other.pk]), {"outcome": "reached", "overall": "5"})
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert len(response.context["attempts"]) == 2
+
+
+@pytest.mark.parametrize("page,queries", [("visits:today", 9), ("visits:summary", 12)])
+def test_report_pages_run_a_fixed_number_of_queries(client, personas, store_a, page, queries,
+                                                    django_assert_num_queries):
+    client.force_login(personas["cs_supervisor"])
+    client.get(reverse(page))
+    with django_assert_num_queries(queries):
+        client.get(reverse(page))
+    client.force_login(personas["cs_agent"])
+    for days_ago in range(3, 9):
+        followup = due_call(store_a, days_ago=days_ago)
+        client.post(reverse("visits:record_call", args=[followup.pk]), {"outcome": "reached", "overall": "1"})
+    client.force_login(personas["cs_supervisor"])
+    client.get(reverse(page))
+    with django_assert_num_queries(queries):
+        client.get(reverse(page))
+
+
+def test_correcting_a_wrong_number_clears_the_flag(client, personas, store_a):
+    followup = due_call(store_a)
+    client.force_login(personas["cs_agent"])
+    client.post(reverse("visits:record_call", args=[followup.pk]), {"outcome": "wrong_number"})
+    customer = followup.customer
+    customer.refresh_from_db()
+    assert customer.mobile_reported_wrong_at is not None
+    response = client.post(reverse("customers:edit", args=[customer.pk]), {
+        "name": customer.name, "mobile": "13900001111", "source": customer.source,
+        "preferred_language": "zh-hans",
+    })
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.mobile == "13900001111" and customer.mobile_reported_wrong_at is None
