@@ -21,6 +21,13 @@ How it is built
   the customer page benchmark opens that file.
 - Loyalty fields are computed while the repair orders are generated and then checked by
   `customers.loyalty.refresh_loyalty` per store at the end (it should change nothing).
+- Return-visit calls (visits): every store gets seed 001's rules with a second call at 30 days
+  (GROUP_CALL_OFFSETS), two cs_agent users (grp-001-cs1, -cs2), and for its repair orders the
+  follow-ups the morning job would have created by today, worked as agents would have worked
+  them (`CallPlanner`): about 2 a repair order (10M at scale 1), most done, a few hundred to a
+  thousand a store still to call today or overdue, and about 1.3 call attempts a follow-up.
+  Their counts are not exact: they depend on the dates drawn. A store generated before the
+  calls existed gets them from its stored repair orders on the next run (`add_calls`).
 
 History triggers: the synthetic rows are loaded with `SET LOCAL session_replication_role =
 replica` when the database user is a superuser (the case for dev and benchmark databases). That
@@ -41,18 +48,24 @@ import contextlib
 import datetime as dt
 import math
 import queue
+import random
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import pgtrigger
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.demo import PLATE_LETTERS, VIN_CHARS, YEAR_CODES, DemoData
-from aftersales.models import Department, Store
+from aftersales.models import Department, Store, User
+from aftersales.roles import sync_roles
+from visits.models import CallAttempt, FollowUp, FollowUpRule
+from visits.services import ensure_default_rules
 
 from .loyalty import DEFAULTS as LOYALTY_DEFAULTS
 from .loyalty import refresh_loyalty
@@ -189,6 +202,44 @@ SOURCES = ("walk_in", "dms", "online", "referral", "other")
 SOURCE_CUM_WEIGHTS = (40, 75, 85, 95, 100)
 STAFF_ADVISORS = 6
 STAFF_TECHNICIANS = 12
+STAFF_AGENTS = 2  # customer-service agents (role cs_agent) who make the return-visit calls
+
+# Return-visit calls (visits.FollowUp, visits.CallAttempt). The group's stores call a repair
+# order back at the day of seed 001's rule and once more at 30 days (major overhauls keep their
+# 10, 30, 90): about two calls a repair order, the design's 10M follow-ups for 5M orders. The
+# offsets are set only on rules the generator creates; rules already there are used as they are.
+GROUP_CALL_OFFSETS = {
+    "maintenance": [3, 30],
+    "minor_repair": [3, 30],
+    "secondary_maintenance": [10, 30],
+    "warranty": [3, 30],
+    "accident": [3, 30],
+}
+# Draws from (value, cumulative share) tables. Calls whose window has passed: how they ended
+# (the others are skipped for customers who must not be contacted, or cancelled with their
+# repair order); the days after the due day the agents got to them; unanswered dials before a
+# call was reached; dials of a call that expired; dials of a call still to be made.
+ENDED = (("done", 0.84), ("unreachable", 0.91), ("expired", 1.0))
+DELAY_DAYS = ((0, 0.75), (1, 0.95), (2, 1.0))
+UNANSWERED_BEFORE_REACHED = ((0, 0.85), (1, 0.97), (2, 1.0))
+DIALS_BEFORE_EXPIRED = ((0, 0.5), (1, 0.83), (2, 1.0))
+DIALS_OF_PENDING = ((1, 0.67), (2, 1.0))
+WRONG_NUMBERS = 0.25  # of the unreachable; the others did not answer MAX_ATTEMPTS times
+# Calls still in their window: the chance one is still to be made, by days since it was due.
+PENDING_BY_AGE = (1.0, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
+# A third of the cancelled repair orders had been closed and called for before they were
+# cancelled (re-opened and cancelled): their call was cancelled with them.
+CALLED_BEFORE_CANCELLED = 0.33
+# Unanswered dials before a call is marked unreachable, and dials a day (CallPolicy defaults).
+MAX_ATTEMPTS = 5
+ATTEMPTS_PER_DAY = 3
+RETRY_MINUTES = 120
+NOTES = {
+    "reached": ("", "", "", "客户表示满意", "客户对保养价格有疑问，已解释", "客户希望下次提前预约"),
+    "no_answer": ("", "", "无人接听"),
+    "busy": ("", "占线"),
+    "wrong_number": ("空号", "号码不是本人"),
+}
 
 # COPY text format: nothing generated here contains a tab, newline or backslash.
 NULL = r"\N"
@@ -227,6 +278,16 @@ class StoreProfile:
     make: Make
     advisors: list[str]
     technicians: list[str]
+    # Return-visit calls: the store's rules by (trigger, repair type) and its agents' user ids.
+    rules: dict = field(default_factory=dict)
+    agents: tuple[int, ...] = ()
+
+    @property
+    def calls_per_order(self) -> int:
+        """The most follow-ups one repair order can have under the store's rules."""
+        declined = len(self.rules.get(("declined_work", ""), CallRule(0, (), 0, 0)).offsets)
+        per_type = [len(rule.offsets) for (trigger, _), rule in self.rules.items() if trigger == "repair_type"]
+        return max(per_type, default=0) + declined
 
     @classmethod
     def build(cls, number: int, store: Store, seed) -> StoreProfile:
@@ -274,6 +335,59 @@ def ensure_stores(count: int) -> list[Store]:
     return stores
 
 
+@dataclass(frozen=True)
+class CallRule:
+    id: int
+    offsets: tuple[int, ...]
+    window: int
+    priority: int
+
+
+def ensure_call_rules(store: Store) -> dict[tuple[str, str], CallRule]:
+    """The store's active return-visit rules (repair orders and declined work), created as
+    seed 001's defaults with the group's second call (GROUP_CALL_OFFSETS) if it has none."""
+    fresh = not FollowUpRule.objects.filter(store=store).exists()
+    ensure_default_rules(store)
+    if fresh:
+        for repair_type, offsets in GROUP_CALL_OFFSETS.items():
+            FollowUpRule.objects.filter(
+                store=store, trigger=FollowUpRule.Trigger.REPAIR_TYPE, repair_type=repair_type
+            ).update(offsets_days=offsets)
+    rules = FollowUpRule.objects.filter(
+        store=store, is_active=True,
+        trigger__in=[FollowUpRule.Trigger.REPAIR_TYPE, FollowUpRule.Trigger.DECLINED_WORK],
+    )
+    return {
+        (rule.trigger, rule.repair_type): CallRule(
+            rule.pk, tuple(sorted(set(rule.offsets_days))), rule.window_days, rule.priority
+        )
+        for rule in rules
+    }
+
+
+def ensure_agents(store: Store, number: int, seed) -> tuple[int, ...]:
+    """The store's customer-service agents grp-001-cs1 … (role cs_agent), who made the calls."""
+    group = Group.objects.filter(name="cs_agent").first()
+    if group is None:
+        sync_roles()
+        group = Group.objects.get(name="cs_agent")
+    department = store.departments.filter(kind=Department.Kind.CUSTOMER_SERVICE).first()
+    names = DemoData(seed=f"{seed}/{number}/agents")
+    ids = []
+    for n in range(1, STAFF_AGENTS + 1):
+        name = names.person_name()
+        user, created = User.objects.get_or_create(
+            username=f"{store.code}-cs{n}", defaults={"full_name": name, "department": department}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user.stores.add(store)
+            user.groups.add(group)
+        ids.append(user.pk)
+    return tuple(ids)
+
+
 # --- One chunk of one store: customers, vehicles, ownerships, repair orders ------------------
 
 @dataclass
@@ -316,6 +430,18 @@ class VehiclePlan:
     updated: float = 0.0
 
 
+class OrderRow(NamedTuple):
+    """A generated repair order, as the tables hanging off repair orders need it."""
+    id: int
+    customer_id: int
+    vehicle_id: int
+    repair_type: str
+    status: str
+    opened: int  # Unix time
+    closed: int | None
+    declined: bool  # work was recommended and declined (a reminder call of its own)
+
+
 class Chunk:
     """Customers [first, last) of one store, their vehicles and repair orders."""
 
@@ -327,14 +453,17 @@ class Chunk:
         self.rng = self.demo.random
         self.customers: list[CustomerPlan] = []
         self.vehicles: list[VehiclePlan] = []
-        # (id, customer id, vehicle id, repair type, status, opened, closed or None) of every
-        # repair order, for tables that later modules hang off them (follow-ups, complaints).
-        self.orders: list[tuple] = []
+        # Every repair order, for tables that later modules hang off them (follow-ups, complaints).
+        self.orders: list[OrderRow] = []
+        self.followup_ids: list[int] = []
 
     # Plans ------------------------------------------------------------------------------------
-    def plan(self, customer_ids: list[int], vehicle_ids: list[int], order_ids: list[int]):
+    def plan(self, customer_ids: list[int], vehicle_ids: list[int], order_ids: list[int],
+             followup_ids: list[int] = ()):
+        """`followup_ids` holds at least `profile.calls_per_order` ids a repair order."""
         rng, demo, city = self.rng, self.demo, self.profile.city
         self.order_ids = order_ids
+        self.followup_ids = followup_ids
         vehicle_ids = iter(vehicle_ids)
         for k, customer_id in zip(range(self.first, self.last), customer_ids):
             district = rng.choice(city.districts)
@@ -493,16 +622,19 @@ class Chunk:
                     first_opened = opened
                 opened_text = _ts(opened)
                 order_id = next(order_ids)
-                orders.append((
+                # Drawn in the order they are written, so a seed gives the same data as ever.
+                staff = f"{choice(advisors)}\t{choice(technicians)}"
+                booked = "t" if random() < (0.4 if "maint" in kind else 0.15) else "f"
+                work = choice(WORK_DONE[kind])
+                declined = choice(DECLINED) if random() < 0.12 else ""
+                orders.append(OrderRow(
                     order_id, customer.id, vehicle.id, kind, status, opened,
-                    None if closed_text == NULL else closed,
+                    None if closed_text == NULL else closed, bool(declined),
                 ))
                 yield (
                     f"{order_id}\t{store_id}\tRO{number:03d}{day:%Y%m%d}{seq:06d}\t{customer.id}\t{vehicle.id}\t"
                     f"{kind}\t{status}\t{opened_text}\t{closed_text}\t{mileage}\t"
-                    f"{choice(advisors)}\t{choice(technicians)}\t{amount}\t"
-                    f"{'t' if random() < (0.4 if 'maint' in kind else 0.15) else 'f'}\t"
-                    f"{choice(WORK_DONE[kind])}\t{choice(DECLINED) if random() < 0.12 else ''}\t"
+                    f"{staff}\t{amount}\t{booked}\t{work}\t{declined}\t"
                     f"f\t{opened_text}\t{_ts(closed if closed_text != NULL else opened)}\n"
                 )
                 if status != "cancelled":
@@ -521,23 +653,24 @@ class Chunk:
             customer.created = min(v.created for v in customer.vehicles)
             customer.updated = max(v.updated for v in customer.vehicles)
 
+    def _tier(self, c: CustomerPlan) -> str:
+        """The rule of customers.loyalty, so that refresh_loyalty() finds nothing to change."""
+        _, lapsing_from, churned_from = self.gen.loyalty_bounds
+        if c.last_visit is not None and c.last_visit < churned_from:
+            return LoyaltyTier.CHURNED.value
+        if c.last_visit is not None and c.last_visit < lapsing_from:
+            return LoyaltyTier.LAPSING.value
+        if c.recent >= LOYALTY_DEFAULTS["loyal_min_visits"]:
+            return LoyaltyTier.LOYAL.value
+        if c.visits >= 2:
+            return LoyaltyTier.REGULAR.value
+        return LoyaltyTier.NEW.value
+
     def customer_rows(self):
         store_id = self.profile.store.pk
-        _, lapsing_from, churned_from = self.gen.loyalty_bounds
-        loyal_min = LOYALTY_DEFAULTS["loyal_min_visits"]
         for c in self.customers:
             pinyin, initials, grams = search_keys(c.name)
-            # The rule of customers.loyalty, so that refresh_loyalty() finds nothing to change.
-            if c.last_visit is not None and c.last_visit < churned_from:
-                tier = LoyaltyTier.CHURNED.value
-            elif c.last_visit is not None and c.last_visit < lapsing_from:
-                tier = LoyaltyTier.LAPSING.value
-            elif c.recent >= loyal_min:
-                tier = LoyaltyTier.LOYAL.value
-            elif c.visits >= 2:
-                tier = LoyaltyTier.REGULAR.value
-            else:
-                tier = LoyaltyTier.NEW.value
+            tier = self._tier(c)
             created = _ts(c.created)
             if c.do_not_contact:
                 no_contact = f"t\t客户要求不再回访\t{_ts(max(c.created, c.updated))}"
@@ -565,16 +698,235 @@ class Chunk:
         for v in self.vehicles:
             yield f"{v.id}\t{v.owner.id}\t{v.purchase.isoformat()}\t{NULL}\t\n"
 
+    def call_rows(self):
+        """COPY lines of the follow-ups and of their call attempts (after the repair orders)."""
+        planner = CallPlanner(
+            self.gen, self.profile, random.Random(f"{self.gen.seed}/{self.profile.number}/{self.first}/calls")
+        )
+        customers = {c.id: (c.do_not_contact, self._tier(c) == LoyaltyTier.LOYAL.value) for c in self.customers}
+        warranty = {v.id: v.warranty_end for v in self.vehicles}
+        return planner.plan(self.orders, customers, warranty, iter(self.followup_ids))
+
     def tables(self):
         """[(model, columns, lines)] in foreign-key order. The repair orders are generated
         first: they fill in the vehicles' mileage and the customers' loyalty fields."""
         orders = list(self.repair_order_rows())
+        followups, attempts = self.call_rows()
         return [
             (Customer, CUSTOMER_COLUMNS, list(self.customer_rows())),
             (Vehicle, VEHICLE_COLUMNS, list(self.vehicle_rows())),
             (VehicleOwnership, OWNERSHIP_COLUMNS, list(self.ownership_rows())),
             (ServiceVisit, REPAIR_ORDER_COLUMNS, orders),
+            (FollowUp, FOLLOWUP_COLUMNS, followups),
+            (CallAttempt, CALL_ATTEMPT_COLUMNS, attempts),
         ]
+
+
+# --- Return-visit calls of some repair orders -----------------------------------------------
+
+def _local_day(epoch: float) -> dt.date:
+    """The local (UTC+8) date of a Unix time."""
+    return dt.date.fromordinal(int(epoch + 8 * 3600) // 86400 + 719163)
+
+
+@dataclass
+class Call:
+    id: int
+    order: OrderRow
+    rule: CallRule
+    offset: int
+    due: dt.date
+    expires: dt.date
+    priority: int
+    status: str = "pending"
+    skip_reason: str = ""
+    outcome: str = ""
+    merged_into: int | None = None
+    next_call_at: int | None = None
+    attempt_count: int = 0
+    finished: int | None = None
+    created: int = 0
+    attempts: list = field(default_factory=list)  # [(called at, outcome)]
+
+
+class CallPlanner:
+    """The follow-ups of some repair orders with their call attempts, as the morning job
+    (`visits.services.create_followups`) and the agents would have left them by now.
+
+    A call exists from its due day (created that morning) when it is due by today. Two calls to
+    one customer on one day are one call, the first covering the other (`merged_into`), as the
+    morning job merges them. Customers who must not be contacted are skipped; calls whose window
+    has passed ended done, unreachable (five unanswered dials, or a wrong number) or expired; calls
+    still in their window are mostly to be made, more of them the more recent (PENDING_BY_AGE),
+    some after an unanswered dial. Dials keep the store's default call policy: in working hours,
+    two hours or more apart, at most three a day. Customers who refused calls and the surveys of
+    reached calls are not generated."""
+
+    def __init__(self, gen: GroupGenerator, profile: StoreProfile, rng: random.Random):
+        self.rng, self.random = rng, rng.random
+        self.today, self.now = gen.today, gen.now_epoch
+        self.store_id, self.agents = profile.store.pk, profile.agents
+        declined = profile.rules.get(("declined_work", ""))
+        self.declined = [(declined, offset) for offset in declined.offsets] if declined else []
+        self.by_type = {
+            repair_type: [(rule, offset) for offset in rule.offsets]
+            for (trigger, repair_type), rule in profile.rules.items()
+            if trigger == "repair_type"
+        }
+
+    def plan(self, orders, customers, warranty_ends, ids) -> tuple[list[str], list[str]]:
+        """COPY lines (follow-ups, call attempts) of `orders` (OrderRow). `customers` maps a
+        customer id to (must not be contacted, loyal), `warranty_ends` a vehicle id to its
+        warranty end; `ids` yields the follow-ups' ids."""
+        calls = self._calls(orders, customers, warranty_ends, ids)
+        primaries = {}
+        for call in calls:
+            call.created = self._morning(call.due)
+            if call.order.status == "cancelled":
+                call.status = "cancelled"
+                call.finished = min(call.created + 3600 + self._below(7 * 3600), self.now - 60)
+            elif customers[call.order.customer_id][0]:
+                call.status, call.skip_reason, call.finished = "skipped", "do_not_contact", call.created
+            elif (primary := primaries.setdefault((call.order.customer_id, call.due), call)) is not call:
+                call.merged_into, call.created = primary.id, primary.created
+                primary.priority = max(primary.priority, call.priority)
+        for call in primaries.values():
+            self._work(call)
+        for call in calls:
+            if call.merged_into is not None:  # follows the call that covers it
+                primary = primaries[(call.order.customer_id, call.due)]
+                call.status, call.outcome, call.finished = primary.status, primary.outcome, primary.finished
+        return self._lines(calls)
+
+    def _calls(self, orders, customers, warranty_ends, ids) -> list[Call]:
+        today, calls = self.today, []
+        for order in orders:
+            if order.status == "closed":
+                closed_on = _local_day(order.closed)
+                rules = self.by_type.get(order.repair_type, []) + (self.declined if order.declined else [])
+            elif order.status == "cancelled" and self.random() < CALLED_BEFORE_CANCELLED:
+                closed_on = _local_day(order.opened)
+                rules = self.by_type.get(order.repair_type, [])[:1]
+            else:
+                continue
+            for rule, offset in rules:
+                due = closed_on + dt.timedelta(days=offset)
+                if due > today:  # the morning job has not come to it yet
+                    continue
+                # The morning job's priority: the rule's, plus one in warranty, one if loyal.
+                priority = (
+                    rule.priority + (warranty_ends[order.vehicle_id] >= due) + customers[order.customer_id][1]
+                )
+                expires = due + dt.timedelta(days=rule.window)
+                calls.append(Call(next(ids), order, rule, offset, due, expires, priority))
+        return calls
+
+    def _draw(self, table):
+        x = self.random()
+        for value, upto in table:
+            if x < upto:
+                return value
+        return table[-1][0]
+
+    def _below(self, n: int) -> int:
+        return int(self.random() * n)
+
+    def _morning(self, day: dt.date) -> int:
+        """When the morning job ran on `day` (05:00–05:30 local, and not after now)."""
+        return min(_local_epoch(day, 300 + self._below(30)) + self._below(60), self.now - 60)
+
+    def _work(self, call: Call):
+        random, today = self.random, self.today
+        age = (today - call.due).days
+        if call.expires < today:  # the window has passed: the call has ended one way or another
+            ended = self._draw(ENDED)
+            start = call.due + dt.timedelta(days=self._draw(DELAY_DAYS))
+            if ended != "expired" and self._end(call, ended, start):
+                return
+            # Dialled a few times at most, then expired by the morning job after its window.
+            self._dial(call, start, self._draw(DIALS_BEFORE_EXPIRED))
+            call.status, call.finished = "expired", self._morning(call.expires + dt.timedelta(days=1))
+            return
+        if random() >= PENDING_BY_AGE[min(age, len(PENDING_BY_AGE) - 1)]:
+            start = call.due + dt.timedelta(days=self._below(age + 1))
+            if self._end(call, "done" if random() < 0.9 else "unreachable", start):
+                return
+        if age >= 1 and random() < 0.35:  # dialled on an earlier day, to be dialled again
+            self._dial(call, call.due + dt.timedelta(days=self._below(age)), self._draw(DIALS_OF_PENDING))
+        elif age == 0 and random() < 0.1:  # dialled earlier today
+            called = self.now - 300 - self._below(3 * 3600)
+            if called >= call.created and _local_day(called) == today and (
+                9 * 3600 <= (called + 8 * 3600) % 86400 < 18 * 3600
+            ):
+                call.attempts = [(called, self._unanswered())]
+                call.attempt_count = 1
+        if call.attempts:
+            call.next_call_at = call.attempts[-1][0] + RETRY_MINUTES * 60
+
+    def _end(self, call: Call, ended: str, start: dt.date) -> bool:
+        """Dial the call from `start` until it ends `ended`; False (and nothing changed) when
+        that would take it past now or past its window."""
+        if ended == "done":
+            unanswered = self._draw(UNANSWERED_BEFORE_REACHED)
+            outcomes = [self._unanswered() for _ in range(unanswered)] + ["reached"]
+            outcome, count = "reached", unanswered
+        elif self.random() < WRONG_NUMBERS:
+            outcomes, outcome, count = ["wrong_number"], "wrong_number", 0
+        else:
+            outcomes = [self._unanswered() for _ in range(MAX_ATTEMPTS)]
+            outcome, count = "no_answer", MAX_ATTEMPTS
+        times = self._times(start, len(outcomes))
+        if times[0] < call.created or times[-1] > self.now - 60 or _local_day(times[-1]) > call.expires:
+            return False
+        call.attempts = list(zip(times, outcomes))
+        call.status = "done" if ended == "done" else "unreachable"
+        call.outcome, call.attempt_count, call.finished = outcome, count, times[-1]
+        return True
+
+    def _dial(self, call: Call, start: dt.date, count: int):
+        """`count` unanswered dials from `start`, all before today."""
+        times = self._times(start, count) if count else []
+        if times and times[0] >= call.created and _local_day(times[-1]) < self.today:
+            call.attempts = [(called, self._unanswered()) for called in times]
+            call.attempt_count = count
+
+    def _times(self, day: dt.date, count: int) -> list[int]:
+        """`count` dial times from `day` on, in working hours, RETRY_MINUTES or more apart and
+        at most ATTEMPTS_PER_DAY a day."""
+        below, times = self._below, []
+        while len(times) < count:
+            epoch = _local_epoch(day, 9 * 60 + below(150))
+            for _ in range(min(ATTEMPTS_PER_DAY, count - len(times))):
+                times.append(epoch + below(60))
+                epoch += (RETRY_MINUTES + below(60)) * 60
+            day += dt.timedelta(days=1)
+        return times
+
+    def _unanswered(self) -> str:
+        return "no_answer" if self.random() < 0.75 else "busy"
+
+    def _lines(self, calls: list[Call]) -> tuple[list[str], list[str]]:
+        store_id, random, choice = self.store_id, self.random, self.rng.choice
+        followups, attempts = [], []
+        for call in calls:
+            order = call.order
+            followups.append(
+                f"{call.id}\t{store_id}\t{order.customer_id}\t{order.vehicle_id}\t{order.id}\t{call.rule.id}\t"
+                f"{call.offset}\t{call.due.isoformat()}\t{call.expires.isoformat()}\t{call.priority}\t"
+                f"{call.status}\t{call.skip_reason}\t{call.outcome}\t"
+                f"{NULL if call.merged_into is None else call.merged_into}\t"
+                f"{NULL if call.next_call_at is None else _ts(call.next_call_at)}\t{call.attempt_count}\t"
+                f"{NULL if call.finished is None else _ts(call.finished)}\t{_ts(call.created)}\n"
+            )
+            if call.attempts:
+                agent = choice(self.agents)  # one agent makes a call, mostly
+                for called, outcome in call.attempts:
+                    if random() < 0.1:
+                        agent = choice(self.agents)
+                    attempts.append(
+                        f"{store_id}\t{call.id}\t{agent}\t{_ts(called)}\t{outcome}\t{choice(NOTES[outcome])}\n"
+                    )
+        return followups, attempts
 
 
 MAKES_BY_BRAND_PRICE = {make.brand: make.price for make in MAKES}
@@ -597,6 +949,13 @@ REPAIR_ORDER_COLUMNS = (
     "closed_at", "mileage", "advisor_name", "technician_name", "amount", "from_appointment",
     "work_summary", "declined_work", "imported", "created_at", "updated_at",
 )
+FOLLOWUP_COLUMNS = (
+    "id", "store_id", "customer_id", "vehicle_id", "visit_id", "rule_id", "offset_days", "due_on",
+    "expires_on", "priority", "status", "skip_reason", "outcome", "merged_into_id", "next_call_at",
+    "attempt_count", "finished_at", "created_at",
+)
+# The attempt's id comes from its identity column: nothing generated refers to an attempt.
+CALL_ATTEMPT_COLUMNS = ("store_id", "followup_id", "agent_id", "called_at", "outcome", "note")
 
 
 def copy_lines(cursor, model, columns, lines, batch=2000) -> int:
@@ -684,10 +1043,16 @@ class GroupGenerator:
         touched = []
         for number, (store, target) in enumerate(zip(stores, self.plan.customers), start=1):
             done = Customer.objects.filter(store=store).count()
+            if done and not CallAttempt.objects.filter(store=store).exists():
+                # Generated before the return-visit calls were: add them to what is there.
+                store_started = time.perf_counter()
+                self.add_calls(self.profile(number, store))
+                touched.append(store.pk)
+                self.log(f"{store.code}: calls added in {time.perf_counter() - store_started:.1f}s")
             if done >= target:
                 continue
             store_started = time.perf_counter()
-            self.generate_store(StoreProfile.build(number, store, self.seed), done, target)
+            self.generate_store(self.profile(number, store), done, target)
             touched.append(store.pk)
             self.log(f"{store.code}: customers {done}→{target} in {time.perf_counter() - store_started:.1f}s")
         # Statistics first: without them the loyalty refresh plans badly (seconds a store).
@@ -695,6 +1060,12 @@ class GroupGenerator:
         if touched:
             self.refresh_loyalty(touched)
         return {**self.counts(), "seconds": round(time.perf_counter() - started, 1)}
+
+    def profile(self, number: int, store: Store) -> StoreProfile:
+        profile = StoreProfile.build(number, store, self.seed)
+        profile.rules = ensure_call_rules(store)
+        profile.agents = ensure_agents(store, number, self.seed)
+        return profile
 
     def generate_store(self, profile: StoreProfile, done: int, target: int):
         """Customers [done, target) of one store, a chunk per transaction.
@@ -710,6 +1081,9 @@ class GroupGenerator:
                 cursor, ServiceVisit,
                 orders_before(vehicles_before(target)) - orders_before(vehicles_before(done)),
             )
+            # As many as the orders could have (about half are used; the sequence is bigint).
+            per_order = profile.calls_per_order
+            followup_ids = reserve_ids(cursor, FollowUp, per_order * len(order_ids))
         ranges = [
             (first, min(first + CHUNK_CUSTOMERS, target))
             for first in range(done, target, CHUNK_CUSTOMERS)
@@ -731,6 +1105,10 @@ class GroupGenerator:
                         order_ids[
                             orders_before(vehicles_before(first)) - o_done:
                             orders_before(vehicles_before(last)) - o_done
+                        ],
+                        followup_ids[
+                            per_order * (orders_before(vehicles_before(first)) - o_done):
+                            per_order * (orders_before(vehicles_before(last)) - o_done)
                         ],
                     )
                     chunks.put(chunk.tables())
@@ -758,6 +1136,39 @@ class GroupGenerator:
                 for model, columns, lines in tables:
                     copy_lines(cursor, model, columns, lines)
 
+    def add_calls(self, profile: StoreProfile):
+        """The return-visit calls of a store generated without them, from its repair orders as
+        they are in the database, a chunk of customers at a time, in one transaction."""
+        store_id = profile.store.pk
+        customer_ids = list(
+            Customer.objects.filter(store_id=store_id).order_by("pk").values_list("pk", flat=True)
+        )
+        with loading_transaction(), connection.connection.cursor() as cursor:
+            for start in range(0, len(customer_ids), CHUNK_CUSTOMERS):
+                chunk = customer_ids[start:start + CHUNK_CUSTOMERS]
+                cursor.execute(
+                    """
+                    SELECT v.id, v.customer_id, v.vehicle_id, v.repair_type, v.status,
+                           extract(epoch FROM v.opened_at)::bigint, extract(epoch FROM v.closed_at)::bigint,
+                           v.declined_work <> '', c.do_not_contact, c.loyalty_tier = 'loyal', ve.warranty_end
+                    FROM customers_servicevisit v
+                    JOIN customers_customer c ON c.id = v.customer_id
+                    JOIN customers_vehicle ve ON ve.id = v.vehicle_id
+                    WHERE v.store_id = %s AND v.customer_id BETWEEN %s AND %s
+                    ORDER BY v.vehicle_id, v.opened_at, v.id
+                    """,
+                    [store_id, chunk[0], chunk[-1]],
+                )
+                rows = cursor.fetchall()
+                orders = [OrderRow(*row[:8]) for row in rows]
+                customers = {row[1]: (row[8], row[9]) for row in rows}
+                warranty_ends = {row[2]: row[10] or dt.date.min for row in rows}
+                ids = reserve_ids(cursor, FollowUp, profile.calls_per_order * len(orders))
+                planner = CallPlanner(self, profile, random.Random(f"{self.seed}/{profile.number}/{chunk[0]}/calls"))
+                followups, attempts = planner.plan(orders, customers, warranty_ends, iter(ids))
+                copy_lines(cursor, FollowUp, FOLLOWUP_COLUMNS, followups)
+                copy_lines(cursor, CallAttempt, CALL_ATTEMPT_COLUMNS, attempts)
+
     def refresh_loyalty(self, store_ids):
         """Checks the loyalty fields written during generation, store by store."""
         changed = 0
@@ -767,7 +1178,10 @@ class GroupGenerator:
         self.log(f"loyalty refreshed: {changed} customers changed")
 
     def analyze(self, vacuum: bool):
-        tables = [m._meta.db_table for m in (Store, Customer, Vehicle, VehicleOwnership, ServiceVisit)]
+        tables = [
+            m._meta.db_table
+            for m in (Store, Customer, Vehicle, VehicleOwnership, ServiceVisit, FollowUp, CallAttempt)
+        ]
         # VACUUM also sets the visibility map, so index-only scans work on fresh data; it cannot
         # run inside a transaction (e.g. a test's), where plain ANALYZE does.
         command = "VACUUM (ANALYZE)" if vacuum and not connection.in_atomic_block else "ANALYZE"
@@ -786,6 +1200,8 @@ class GroupGenerator:
             "customers": Customer.objects.filter(store__in=stores).count(),
             "vehicles": Vehicle.objects.filter(store__in=stores).count(),
             "repair_orders": ServiceVisit.objects.filter(store__in=stores).count(),
+            "followups": FollowUp.objects.filter(store__in=stores).count(),
+            "call_attempts": CallAttempt.objects.filter(store__in=stores).count(),
         }
 
 

@@ -6,8 +6,9 @@ from customers.generation import DEFAULT_SEED, generate_dealer_group
 class Command(BaseCommand):
     help = (
         "Build the dealer-group data set for benchmarks (scale 1: 50 stores, 1M customers, "
-        "1.2M vehicles, 5M repair orders) with COPY. Idempotent: stores grp-001… that are "
-        "complete are left alone; a larger scale tops them up."
+        "1.2M vehicles, 5M repair orders, ~10M return-visit follow-ups with ~12M call attempts) "
+        "with COPY. Idempotent: stores grp-001… that are complete are left alone; a larger scale "
+        "tops them up."
     )
 
     def add_arguments(self, parser):
@@ -23,5 +24,5 @@ class Command(BaseCommand):
                 self.stderr.write(message)
 
         result = generate_dealer_group(scale, seed=seed, log=log)
-        for name in ("stores", "customers", "vehicles", "repair_orders", "seconds"):
+        for name in ("stores", "customers", "vehicles", "repair_orders", "followups", "call_attempts", "seconds"):
             self.stdout.write(f"{name}: {result[name]}")
