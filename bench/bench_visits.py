@@ -80,35 +80,16 @@ def _count_queries(fn):
 
 def _queue_page_figures(store, agent):
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
-    from django.utils import timezone
-
-    from visits.selectors import queue
+    from django.urls import reverse
 
     client = Client()
     client.force_login(agent)
-    try:
-        url = reverse("visits:queue")
-        response = client.get(url)
-        page_ok = response.status_code == 200
-    except NoReverseMatch:
-        page_ok = False
-    if page_ok:
-        def fetch():
-            response = client.get(url)
-            assert response.status_code == 200, response.status_code
-        name = "visits.queue_page"
-    else:
-        print("# visits: the queue page does not answer yet; timing visits.selectors.queue instead",
-              file=sys.stderr)
+    url = reverse("visits:queue")
 
-        def fetch():
-            now = timezone.now()
-            page = queue(store_ids=[store.pk], today=timezone.localdate(now), now=now)
-            for item in page["items"]:  # what the rows show
-                (item.customer.name, item.vehicle.plate, item.visit and item.visit.order_no,
-                 item.rule.trigger, list(item.covered.all()))
-        name = "visits.queue_selector"
+    def fetch():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+    name = "visits.queue_page"
     for _ in range(WARMUP):
         fetch()
     queries = _count_queries(fetch)

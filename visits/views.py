@@ -33,9 +33,9 @@ def _chosen_stores(request):
 def queue(request):
     stores, chosen = _chosen_stores(request)
     now = timezone.now()
-    context = selectors.queue(store_ids=[s.pk for s in chosen], today=timezone.localdate(now), now=now)
+    context = selectors.queue(stores=chosen, today=timezone.localdate(now), now=now)
     context.update(
-        stores=stores, chosen=chosen, now=now, today=timezone.localdate(now),
+        stores=stores, chosen=chosen, several_stores=len(stores) > 1, now=now, today=timezone.localdate(now),
         my_call=services.queue.current_claim(request.user, now),
     )
     template = "visits/partials/queue_body.html" if request.htmx else "visits/queue.html"

@@ -43,12 +43,15 @@ class FollowUp(models.Model):
         WRONG_NUMBER = "wrong_number", _("Wrong number")
         NO_ANSWER = "no_answer", _("Never answered")
 
+    # Foreign keys whose lookups another index already serves carry no index of their own:
+    # each index costs every insert of the morning job, on a table of ten million rows.
     store = models.ForeignKey(
-        "aftersales.Store", on_delete=models.PROTECT, related_name="followups", verbose_name=_("store")
+        "aftersales.Store", on_delete=models.PROTECT, related_name="followups", verbose_name=_("store"),
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="followups",
-        verbose_name=_("customer"),
+        verbose_name=_("customer"), db_index=False,
     )
     vehicle = models.ForeignKey(
         "customers.Vehicle", on_delete=models.PROTECT, related_name="followups",
@@ -56,11 +59,11 @@ class FollowUp(models.Model):
     )
     visit = models.ForeignKey(
         "customers.ServiceVisit", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="followups", verbose_name=_("repair order"),
+        related_name="followups", verbose_name=_("repair order"), db_index=False,
     )
     dissatisfaction = models.ForeignKey(
         "visits.Dissatisfaction", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="care_calls", verbose_name=_("dissatisfaction cared for"),
+        related_name="care_calls", verbose_name=_("dissatisfaction cared for"), db_index=False,
     )
     rule = models.ForeignKey(FollowUpRule, on_delete=models.PROTECT, related_name="followups")
     offset_days = models.PositiveSmallIntegerField(_("days after"))
@@ -74,18 +77,18 @@ class FollowUp(models.Model):
     # Same customer, same day: one call covers both; this one follows the call it points at.
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="covered",
-        verbose_name=_("covered by the call"),
+        verbose_name=_("covered by the call"), db_index=False,
     )
     # Not before this moment (a retry after no answer, or "call me back at 15:00").
     next_call_at = models.DateTimeField(_("call from"), null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(_("unanswered attempts"), default=0)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="assigned_followups", verbose_name=_("assigned to"),
+        related_name="assigned_followups", verbose_name=_("assigned to"), db_index=False,
     )
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="claimed_followups", verbose_name=_("being called by"),
+        related_name="claimed_followups", verbose_name=_("being called by"), db_index=False,
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -133,10 +136,13 @@ class FollowUp(models.Model):
             ),
             models.Index(fields=["customer", "-due_on"], name="followup_customer"),
             models.Index(fields=["store", "finished_at"], name="followup_store_finished"),
+            # Live and stale claims: a handful of rows, whoever holds them.
             models.Index(
-                fields=["claimed_until"], name="followup_claimed",
+                fields=["claimed_by", "claimed_until"], name="followup_claimed",
                 condition=models.Q(claimed_until__isnull=False),
             ),
+            models.Index(fields=["assigned_to"], name="followup_assigned",
+                         condition=models.Q(assigned_to__isnull=False)),
             models.Index(fields=["merged_into"], name="followup_merged_into",
                          condition=models.Q(merged_into__isnull=False)),
         ]
@@ -178,9 +184,10 @@ class CallAttempt(models.Model):
 
     NOT_REACHED = (Outcome.NO_ANSWER, Outcome.BUSY)
 
-    store = models.ForeignKey("aftersales.Store", on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("aftersales.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
     followup = models.ForeignKey(
-        FollowUp, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("follow-up")
+        FollowUp, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("follow-up"),
+        db_index=False,
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_attempts",

@@ -39,7 +39,7 @@ class SurveyResponse(models.Model):
         ON_SITE = "on_site", _("On site at delivery")
         CALL = "call", _("Return-visit call")
 
-    store = models.ForeignKey("aftersales.Store", on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("aftersales.Store", on_delete=models.PROTECT, related_name="+", db_index=False)
     visit = models.ForeignKey(
         "customers.ServiceVisit", on_delete=models.PROTECT, related_name="survey_responses",
         verbose_name=_("repair order"),
@@ -83,7 +83,6 @@ class SurveyResponse(models.Model):
         ]
         indexes = [
             models.Index(fields=["store", "recorded_at"], name="survey_store_time"),
-            models.Index(fields=["visit"], name="survey_visit"),
         ]
 
     def __str__(self):
@@ -126,11 +125,12 @@ class Dissatisfaction(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     store = models.ForeignKey(
-        "aftersales.Store", on_delete=models.PROTECT, related_name="dissatisfactions", verbose_name=_("store")
+        "aftersales.Store", on_delete=models.PROTECT, related_name="dissatisfactions", verbose_name=_("store"),
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="dissatisfactions",
-        verbose_name=_("customer"),
+        verbose_name=_("customer"), db_index=False,
     )
     visit = models.ForeignKey(
         "customers.ServiceVisit", on_delete=models.PROTECT, null=True, blank=True,
