@@ -80,3 +80,18 @@ def test_worker_killed_mid_job_loses_no_follow_up(store_a):
         blocker.close()
         admin.close()
     assert FollowUp.objects.filter(status="pending").count() == ORDERS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_days_missed_while_redis_was_down_are_made_by_the_next_run(store_a, celery_worker):
+    # No run for four mornings (the beat could not reach the broker): calls due on each of them.
+    for days_ago in range(3, 7):
+        closed = timezone.now() - dt.timedelta(days=days_ago)
+        vehicle = VehicleFactory(owner=CustomerFactory(store=store_a))
+        ServiceVisitFactory(vehicle=vehicle, opened_at=closed - dt.timedelta(hours=3), closed_at=closed)
+    create_todays_followups.delay()
+    assert wait_for(lambda: FollowUp.objects.filter(status="pending").count() == 4, timeout=30)
+    today = timezone.localdate()
+    assert sorted(FollowUp.objects.values_list("due_on", flat=True)) == [
+        today - dt.timedelta(days=n) for n in (3, 2, 1, 0)
+    ]
