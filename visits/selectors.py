@@ -3,7 +3,7 @@ import datetime as dt
 import zoneinfo
 from collections import Counter
 
-from django.db.models import Avg, Count, Min, Prefetch, Q
+from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
 
 from aftersales.models import User

@@ -17,7 +17,6 @@ from . import selectors, services
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
 from .services.calls import questions_to_ask
-from .services.queue import queue_stores
 
 
 def _chosen_stores(request):

@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
-from customers.models import Customer, CustomerConsent
+from customers.models import CustomerConsent
 from customers.normalize import normalize_mobile
 
 from .backends import SendError, backend_for
