@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -210,7 +208,3 @@ class CallAttempt(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} · {self.called_at:%Y-%m-%d %H:%M}"
-
-
-def start_of_day(day: dt.date, zone) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
