@@ -12,11 +12,12 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from aftersales.models import Store, User
-from customers.generation import ATTEMPTS_PER_DAY, MAX_ATTEMPTS, PREFIX, Plan
+from customers.generation import PREFIX, Plan
 from customers.loyalty import refresh_loyalty
 from customers.models import Customer, ServiceVisit, Vehicle, VehicleOwnership
 from customers.normalize import is_valid_plate, name_grams, name_initials, name_pinyin
 from customers.vin import is_valid_vin
+from visits.generation import ATTEMPTS_PER_DAY, MAX_ATTEMPTS
 from visits.models import CallAttempt, FollowUp
 from visits.selectors import queue
 from visits.services import claim_next, create_followups
@@ -254,7 +255,7 @@ def test_the_queue_has_work_and_the_morning_job_finds_nothing_missing(capsys):
     store = Store.objects.get(code=f"{PREFIX}001")
     agent = User.objects.get(username=f"{PREFIX}001-cs1")
     today, now = timezone.localdate(), timezone.now()
-    page = queue(store_ids=[store.pk], today=today, now=now)
+    page = queue(stores=[store], today=today, now=now)
     assert page["items"] and page["totals"]["callable"] > 0
     claimed = claim_next(agent=agent, store_ids=[store.pk], now=now)
     assert claimed is not None and claimed.due_on <= today
