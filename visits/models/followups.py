@@ -133,6 +133,9 @@ class FollowUp(models.Model):
                 condition=models.Q(status="pending", merged_into__isnull=True),
             ),
             models.Index(fields=["customer", "-due_on"], name="followup_customer"),
+            # Every call still to make, covered ones included: the morning job's cancellations
+            # look them up without reading the whole table.
+            models.Index(fields=["vehicle"], name="followup_pending", condition=models.Q(status="pending")),
             models.Index(fields=["store", "finished_at"], name="followup_store_finished"),
             # Live and stale claims: a handful of rows, whoever holds them.
             models.Index(

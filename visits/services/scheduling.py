@@ -262,21 +262,26 @@ def create_followups(*, day=None, store_ids=None) -> Counter:
 
 def cancel_obsolete() -> int:
     """Pending calls that no longer make sense are cancelled (kept, with their status): the
-    repair order was re-opened or cancelled, or the vehicle now belongs to someone else."""
+    repair order was re-opened or cancelled, or the vehicle now belongs to someone else. Two
+    statements, each a walk over the pending calls with key lookups (one with an OR would
+    read the whole repair-order table)."""
     table = FollowUp._meta.db_table
+    cancel = (
+        f"UPDATE {table} AS f SET status = 'cancelled', finished_at = now(), "
+        "claimed_by_id = NULL, claimed_until = NULL"
+    )
+    cancelled = 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE {table} AS f SET status = 'cancelled', finished_at = now(),
-                                    claimed_by_id = NULL, claimed_until = NULL
-            FROM customers_vehicle ve
-            WHERE f.status = 'pending' AND ve.id = f.vehicle_id
-              AND (ve.owner_id <> f.customer_id
-                   OR EXISTS (SELECT 1 FROM customers_servicevisit v
-                              WHERE v.id = f.visit_id AND v.status <> 'closed'))
-            """
+            f"""{cancel} FROM customers_servicevisit v
+            WHERE f.status = 'pending' AND v.id = f.visit_id AND v.status <> 'closed'"""
         )
-        cancelled = cursor.rowcount
+        cancelled += cursor.rowcount
+        cursor.execute(
+            f"""{cancel} FROM customers_vehicle ve
+            WHERE f.status = 'pending' AND ve.id = f.vehicle_id AND ve.owner_id <> f.customer_id"""
+        )
+        cancelled += cursor.rowcount
     settle_covered()
     return cancelled
 
