@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -20,6 +20,9 @@ from aftersales.messaging.services import queue_message
 from aftersales.models import Department, Store, User
 
 from ..models import Dissatisfaction, EndOfDayReport, FollowUpRule
+
+# How far back missed end-of-day reports are made up (the beat or the workers were down).
+CATCH_UP_DAYS = 7
 
 # Which department a finding concerns, by the question answered unhappily.
 REASON_DEPARTMENT = {
@@ -57,16 +60,26 @@ def end_of_day_text(store, figures):
 
 
 def send_end_of_day_reports(*, now=None) -> int:
-    """For every store past its closing time today (and yesterday, if that was missed): keep
-    the day's figures and queue them to the store's managers. Returns the reports made."""
+    """For every store past its closing time today, and for the days since its last report
+    that were missed (a week at the most; yesterday for a store never reported): keep the
+    day's figures and queue them to the store's managers. Returns the reports made."""
     from ..selectors import day_figures
 
     now = now or timezone.now()
     made = 0
+    last_reported = dict(
+        EndOfDayReport.objects.values_list("store_id").annotate(last=Max("day")).order_by()
+    )
     for store in Store.objects.filter(is_active=True):
         zone = zoneinfo.ZoneInfo(store.time_zone)
         local = now.astimezone(zone)
-        days = [local.date() - dt.timedelta(days=1)]
+        yesterday = local.date() - dt.timedelta(days=1)
+        last = last_reported.get(store.pk)
+        first = (
+            max(last + dt.timedelta(days=1), local.date() - dt.timedelta(days=CATCH_UP_DAYS))
+            if last else yesterday
+        )
+        days = [first + dt.timedelta(days=n) for n in range((yesterday - first).days + 1)]
         if local.time() >= store.closes_at:
             days.append(local.date())
         for day in days:

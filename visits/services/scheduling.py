@@ -286,11 +286,12 @@ def cancel_obsolete() -> int:
     return cancelled
 
 
-def expire_overdue(*, day=None) -> int:
+def expire_overdue(*, day=None, now=None) -> int:
     """Calls not made within their window expire (counted as such, never deleted)."""
-    day = day or timezone.localdate()
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
     expired = FollowUp.objects.in_queue().filter(expires_on__lt=day).update(
-        status=FollowUp.Status.EXPIRED, finished_at=timezone.now(), claimed_by=None, claimed_until=None
+        status=FollowUp.Status.EXPIRED, finished_at=now, claimed_by=None, claimed_until=None
     )
     settle_covered()
     return expired

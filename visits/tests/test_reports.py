@@ -256,3 +256,12 @@ def test_the_report_texts_name_the_store_the_day_and_the_department(store_a, man
     assert "{" not in summary and "{" not in findings
     assert summary.splitlines()[0].count(store_a.name) == 1 and "2026-11-02" in summary.splitlines()[0]
     assert "workshop" in findings.splitlines()[0] and "2026-11-02" in findings.splitlines()[0]
+
+
+@pytest.mark.django_db
+def test_days_missed_since_the_last_report_are_all_made_up(store_a, managers):
+    send_end_of_day_reports(now=at(18, 5))  # reports up to DAY
+    later = DAY + dt.timedelta(days=4)
+    send_end_of_day_reports(now=at(9, day=later))  # three evenings went by without the job
+    days = sorted(EndOfDayReport.objects.filter(store=store_a).values_list("day", flat=True))
+    assert days == [YESTERDAY + dt.timedelta(days=n) for n in range(5)]  # YESTERDAY … later − 1
