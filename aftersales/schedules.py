@@ -45,6 +45,9 @@ SCHEDULES = {
     "weekly findings to departments": Schedule(
         task="visits.tasks.send_weekly_findings", crontab="30 8 * * 1"
     ),
+    "load the holiday calendar": Schedule(
+        task="complaints.tasks.load_calendar", crontab="20 4 * * *"
+    ),
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),
