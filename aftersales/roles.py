@@ -39,6 +39,7 @@ _KEEP_FILES = _READ_FILES + (
 )
 _CALL_CUSTOMERS = ("customers.reveal_mobile",)
 _WORK_QUEUE = ("visits.work_queue", "visits.view_followup", "visits.add_callattempt")
+_COMPLAINTS = ("complaints.view_complaint", "complaints.add_complaint", "complaints.callback_complaint")
 _SUPERVISE_QUEUE = _WORK_QUEUE + ("visits.assign_followup", "visits.view_call_reports")
 _RUN_FILES = (
     "customers.merge_customer",
@@ -59,22 +60,27 @@ ROLES = {
         Role(
             "cs_agent",
             _("Customer-service agent"),
-            _SEE_STORES + _READ_FILES + ("customers.change_customer",) + _CALL_CUSTOMERS + _WORK_QUEUE,
+            _SEE_STORES + _READ_FILES + ("customers.change_customer",) + _CALL_CUSTOMERS + _WORK_QUEUE
+            + _COMPLAINTS,
         ),
         Role(
             "cs_supervisor",
             _("Customer-service supervisor"),
             _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + _SUPERVISE_QUEUE
+            + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
             + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
-        Role("dept_head", _("Department head"), _SEE_STORES + _READ_FILES),
+        Role(
+            "dept_head", _("Department head"),
+            _SEE_STORES + _READ_FILES + ("complaints.view_complaint", "complaints.answer_complaint"),
+        ),
         Role(
             "manager",
             _("After-sales manager"),
             _SEE_STORES
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
-            + ("visits.view_call_reports",)
+            + ("visits.view_call_reports", "complaints.view_complaint")
             + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role(

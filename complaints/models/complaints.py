@@ -1,0 +1,229 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from aftersales.history import tracked
+from aftersales.scoping import StoreScopedQuerySet
+
+
+class ComplaintSequence(models.Model):
+    """The last complaint number handed out per store and year."""
+
+    store = models.ForeignKey("aftersales.Store", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "year"], name="complaint_sequence_once")]
+
+    @classmethod
+    def next_number(cls, store, year) -> int:
+        """The next number, in one statement: concurrent callers queue on the row, none repeats."""
+        table = cls._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {table} (store_id, year, last) VALUES (%s, %s, 1)
+                    ON CONFLICT (store_id, year) DO UPDATE SET last = {table}.last + 1
+                    RETURNING last""",
+                [store.pk, year],
+            )
+            return cursor.fetchone()[0]
+
+
+class IllegalTransition(ValidationError):
+    """A move the complaint's state or the user's role does not allow; says why."""
+
+
+@tracked()
+class Complaint(models.Model):
+    """A customer's complaint, worked in a closed loop until the customer is satisfied
+    (seed 003: 直到客户满意为止). Every change of state is a method below, which checks the
+    state and the user's role, and writes a `ComplaintTransition` in the same transaction."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        WALK_IN = "walk_in", _("Walk-in")
+        RETURN_VISIT = "return_visit", _("Return-visit call")
+        ONLINE = "online", _("Online form")
+        EMAIL = "email", _("Email")
+        SOCIAL_MEDIA = "social_media", _("Social media")
+        MANUFACTURER = "manufacturer", _("Manufacturer hotline")
+
+    class Category(models.TextChoices):
+        SERVICE_ATTITUDE = "service_attitude", _("Service attitude")
+        REPAIR_QUALITY = "repair_quality", _("Repair quality")
+        WAITING_TIME = "waiting_time", _("Waiting time")
+        PRICE = "price", _("Price")
+        PARTS = "parts", _("Parts")
+        SALES = "sales", _("Sales")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        GENERAL = "general", _("General")
+        ESCALATED = "escalated", _("Escalated")
+        MAJOR = "major", _("Major")
+
+    class Status(models.TextChoices):
+        NEW = "new", pgettext_lazy("complaint", "New")
+        ASSIGNED = "assigned", _("With the department")
+        ANSWERED = "answered", _("Answered, to call back")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    store = models.ForeignKey(
+        "aftersales.Store", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("store")
+    )
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
+    )
+    visit = models.ForeignKey(
+        "customers.ServiceVisit", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="complaints", verbose_name=_("repair order"),
+    )
+    dissatisfaction = models.OneToOneField(
+        "visits.Dissatisfaction", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="complaint", verbose_name=_("from the return-visit dissatisfaction"),
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL)
+    description = models.TextField(_("description"))
+    staff_concerned = models.CharField(_("staff concerned"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    department = models.ForeignKey(
+        "aftersales.Department", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="complaints", verbose_name=_("responsible department"),
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="handled_complaints", verbose_name=_("handler"),
+    )
+    rounds = models.PositiveSmallIntegerField(_("rounds with the department"), default=0)
+    investigation = models.TextField(_("investigation"), blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
+    resolution = models.TextField(_("proposed resolution"), blank=True)
+    customer_feedback = models.TextField(_("customer's words at the callback"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        permissions = [
+            ("triage_complaint", _("Can accept, route and cancel complaints")),
+            ("answer_complaint", _("Can answer complaints for the department")),
+            ("callback_complaint", _("Can call customers back about complaints")),
+        ]
+        indexes = [
+            models.Index(fields=["store", "status", "-created_at"], name="complaint_store_status"),
+            models.Index(fields=["customer", "-created_at"], name="complaint_customer"),
+            models.Index(fields=["department", "status"], name="complaint_department",
+                         condition=models.Q(department__isnull=False)),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    # --- Transitions --------------------------------------------------------------------------
+    def assign(self, *, by, department, handler=None, note=""):
+        """Accept the complaint (or send it back after an unhappy callback) to a department."""
+        if department.store_id != self.store_id:
+            raise IllegalTransition(_("Choose a department of this complaint's store."))
+        if handler is not None and not handler.stores.filter(pk=self.store_id).exists():
+            raise IllegalTransition(_("The handler must work at this complaint's store."))
+        return self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.ASSIGNED, note,
+                          department=department, handler=handler)
+
+    def cancel(self, *, by, reason, duplicate_of=None):
+        """Invalid or a duplicate: cancelled with the reason (and the original), never deleted."""
+        if not reason.strip():
+            raise IllegalTransition(_("Say why the complaint is cancelled."))
+        if duplicate_of is not None and (duplicate_of.pk == self.pk or duplicate_of.store_id != self.store_id):
+            raise IllegalTransition(_("The original must be another complaint of the same store."))
+        return self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.CANCELLED, reason,
+                          duplicate_of=duplicate_of, closed_at=timezone.now())
+
+    def answer(self, *, by, investigation, root_cause, corrective_action, resolution):
+        """The department's answer; only the department's own people (or a supervisor) give it."""
+        self._require(self.Status.ASSIGNED)
+        if not all(text.strip() for text in (investigation, root_cause, corrective_action, resolution)):
+            raise IllegalTransition(_("Fill in the investigation, root cause, corrective action and resolution."))
+        if not by.has_perm("complaints.triage_complaint") and by.department_id != self.department_id:
+            raise IllegalTransition(_("Only the responsible department answers this complaint."))
+        return self._move(by, "complaints.answer_complaint", [self.Status.ASSIGNED], self.Status.ANSWERED,
+                          resolution, investigation=investigation, root_cause=root_cause,
+                          corrective_action=corrective_action, resolution=resolution)
+
+    def record_callback(self, *, by, satisfied, customer_words):
+        """The customer's verdict: satisfied closes the loop; not satisfied sends it back to the
+        department with the customer's words, for another round."""
+        if not satisfied and not customer_words.strip():
+            raise IllegalTransition(_("Write down what the customer still finds wrong."))
+        if satisfied:
+            return self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.CLOSED,
+                              customer_words, customer_feedback=customer_words, closed_at=timezone.now())
+        return self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.ASSIGNED,
+                          customer_words, customer_feedback=customer_words)
+
+    def _require(self, *allowed):
+        if self.status not in allowed:
+            raise IllegalTransition(_("This complaint is %(status)s; that cannot be done now.") % {
+                "status": self.get_status_display()
+            })
+
+    def _move(self, by, permission, allowed_from, to, note, **changes):
+        if not by.has_perm(permission):
+            raise IllegalTransition(_("Your role may not do this."))
+        with transaction.atomic():
+            # The row lock makes a concurrent move wait, then see the state it left.
+            current = type(self).objects.select_for_update().get(pk=self.pk)
+            current._require(*allowed_from)
+            if to == self.Status.ASSIGNED and current.status == self.Status.ANSWERED:
+                changes["rounds"] = current.rounds + 1
+            elif to == self.Status.ASSIGNED:
+                changes["rounds"] = 1
+            for field, value in changes.items():
+                setattr(current, field, value)
+            previous, current.status = current.status, to
+            current.save()
+            ComplaintTransition.objects.create(
+                complaint=current, actor=by, from_status=previous, to_status=to, note=note.strip()
+            )
+        self.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+        return self
+
+
+class ComplaintTransition(models.Model):
+    """One change of a complaint's state: who, when, from, to and why. The timeline, the audit
+    trail and the input of the figures."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="transitions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=10, choices=Complaint.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Complaint.Status.choices)
+    note = models.TextField(blank=True)
+
+    STORE_LOOKUP = "complaint__store"
+
+    class Meta:
+        verbose_name = _("complaint transition")
+        verbose_name_plural = _("complaint transitions")
+        indexes = [models.Index(fields=["complaint", "at"], name="complaint_transition_time")]
+
+    def __str__(self):
+        return f"{self.complaint} {self.from_status} → {self.to_status}"

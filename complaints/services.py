@@ -1,0 +1,72 @@
+"""Registering complaints: numbers per store and year, automatic severity, the first history
+row, and complaints made from return-visit dissatisfactions."""
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from visits.models import Dissatisfaction
+
+from .models import Complaint, ComplaintSequence, ComplaintTransition
+
+# Carmakers' rule of thumb: the third complaint of a customer within a year is escalated.
+REPEAT_WINDOW = dt.timedelta(days=365)
+REPEATS_TO_ESCALATE = 3
+
+Severity = Complaint.Severity
+
+
+@transaction.atomic
+def register_complaint(*, store, customer, channel, category, description, by, severity=Severity.GENERAL,
+                       visit=None, staff_concerned="", dissatisfaction=None, now=None) -> Complaint:
+    now = now or timezone.now()
+    earlier = Complaint.objects.filter(
+        customer=customer, created_at__gte=now - REPEAT_WINDOW
+    ).exclude(status=Complaint.Status.CANCELLED).count()
+    if earlier + 1 >= REPEATS_TO_ESCALATE and severity == Severity.GENERAL:
+        severity = Severity.ESCALATED
+    year = timezone.localtime(now).year
+    number = f"{store.code.upper()}-{year}-{ComplaintSequence.next_number(store, year):05d}"
+    complaint = Complaint.objects.create(
+        store=store, number=number, customer=customer, visit=visit, channel=channel, category=category,
+        severity=severity, description=description, staff_concerned=staff_concerned,
+        dissatisfaction=dissatisfaction, created_by=by, created_at=now,
+    )
+    ComplaintTransition.objects.create(complaint=complaint, actor=by, at=now, to_status=Complaint.Status.NEW,
+                                  note=_("Registered"))
+    return complaint
+
+
+# Which category a return-visit finding becomes, by the first question answered unhappily.
+REASON_CATEGORY = {
+    "timeliness": Complaint.Category.WAITING_TIME,
+    "pickup_price": Complaint.Category.PRICE,
+    "advisor": Complaint.Category.SERVICE_ATTITUDE,
+    "booking": Complaint.Category.SERVICE_ATTITUDE,
+    "repair_quality": Complaint.Category.REPAIR_QUALITY,
+    "fixed_right": Complaint.Category.REPAIR_QUALITY,
+}
+
+
+@transaction.atomic
+def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by) -> Complaint:
+    """The complaint a return-visit dissatisfaction becomes, linked both ways; once only."""
+    locked = Dissatisfaction.objects.select_for_update().select_related("store", "customer").get(
+        pk=dissatisfaction.pk
+    )
+    existing = Complaint.objects.filter(dissatisfaction=locked).first()
+    if existing is not None:
+        return existing
+    category = next(
+        (REASON_CATEGORY[code] for code in locked.reasons if code in REASON_CATEGORY), Complaint.Category.OTHER
+    )
+    reasons = ", ".join(locked.reason_labels())
+    complaint = register_complaint(
+        store=locked.store, customer=locked.customer, visit=locked.visit, dissatisfaction=locked,
+        channel=Complaint.Channel.RETURN_VISIT, category=category, by=by,
+        description=f"{reasons}: {locked.customer_words}".strip(": "),
+    )
+    locked.status = Dissatisfaction.Status.COMPLAINT
+    locked.save(update_fields=["status"])
+    return complaint
