@@ -1,6 +1,5 @@
 """Reads of the visits module for its pages and reports, each in a fixed number of queries."""
 import datetime as dt
-import zoneinfo
 from collections import Counter
 
 from django.db.models import Avg, Count, Min, Q
@@ -32,13 +31,6 @@ Status = FollowUp.Status
 def day_bounds(day: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
     return start, start + dt.timedelta(days=1)
-
-
-def type_label(trigger, repair_type):
-    """What kind of call: the repair type for a return visit, else the rule's trigger."""
-    if trigger == FollowUpRule.Trigger.REPAIR_TYPE:
-        return str(RepairType(repair_type).label)
-    return str(FollowUpRule.Trigger(trigger).label)
 
 
 # What a queue row shows, read as plain values: building 50 model instances with their related
@@ -261,7 +253,3 @@ def agents_today(*, store_ids, day, zone, now):
         if queue_figures["oldest"] else None
     )
     return {"agents": per_agent, "queue": queue_figures, "oldest": oldest}
-
-
-def store_zone(store):
-    return zoneinfo.ZoneInfo(store.time_zone)

@@ -68,10 +68,7 @@ def _call_page(request, followup, *, outcome_form=None, survey_form=None, status
         outcome_form=outcome_form or CallOutcomeForm(),
         survey_form=survey_form or SurveyForm(questions=questions, require_overall=followup.takes_survey),
         mine=followup.is_claimed_by(request.user),
-        held_by_other=(
-            followup.claimed_until is not None and followup.claimed_until > timezone.now()
-            and followup.claimed_by_id != request.user.pk
-        ),
+        held_by_other=followup.is_claimed_by_another(request.user),
         assign_form=(
             AssignForm(store=followup.store, initial={"agent": followup.assigned_to_id})
             if request.user.has_perm("visits.assign_followup") else None

@@ -161,15 +161,14 @@ class FollowUp(models.Model):
         and care calls do not."""
         return self.visit_id is not None and self.rule.trigger == FollowUpRule.Trigger.REPAIR_TYPE
 
-    def is_overdue(self, today=None):
-        return self.status == self.Status.PENDING and self.due_on < (today or timezone.localdate())
+    def is_claimed(self, now=None):
+        return self.claimed_until is not None and self.claimed_until > (now or timezone.now())
 
     def is_claimed_by(self, user, now=None):
-        return (
-            self.claimed_by_id == user.pk
-            and self.claimed_until is not None
-            and self.claimed_until > (now or timezone.now())
-        )
+        return self.claimed_by_id == user.pk and self.is_claimed(now)
+
+    def is_claimed_by_another(self, user, now=None):
+        return self.claimed_by_id not in (None, user.pk) and self.is_claimed(now)
 
 
 class CallAttempt(models.Model):

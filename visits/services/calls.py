@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, CustomerConsent, ServiceVisit
 from customers.services import record_consent
 
-from .queue import queue_stores
-
 from ..models import QUESTIONS, CallAttempt, CallPolicy, Dissatisfaction, FollowUp, SurveyResponse
 from ..models.surveys import UNHAPPY_AT_MOST
+from .queue import queue_stores
 
 Outcome = CallAttempt.Outcome
 Status = FollowUp.Status
@@ -117,12 +116,7 @@ def _check_can_record(followup, agent, now):
         raise CallError(_("This call is already finished (%(status)s).") % {
             "status": followup.get_status_display()
         })
-    held_by_other = (
-        followup.claimed_by_id not in (None, agent.pk)
-        and followup.claimed_until is not None
-        and followup.claimed_until > now
-    )
-    if held_by_other:
+    if followup.is_claimed_by_another(agent, now):
         raise CallError(_("%(agent)s is making this call.") % {"agent": followup.claimed_by})
     if followup.assigned_to_id not in (None, agent.pk):
         raise CallError(_("This call is assigned to another agent."))
@@ -191,10 +185,9 @@ def _record_call_answer(followup, agent, answers, now):
     overall = _clean_answers(answers, ["overall"], require_overall=False).get("overall")
     if overall is None or overall > UNHAPPY_AT_MOST:
         return None
-    return Dissatisfaction.objects.create(
+    return _dissatisfaction(
         store_id=followup.store_id, customer_id=followup.customer_id, visit_id=followup.visit_id,
-        followup=followup, reasons=["overall"], customer_words=(answers.get("comment") or "").strip(),
-        recorded_by=agent, created_at=now,
+        followup=followup, reasons=["overall"], words=answers.get("comment") or "", by=agent, now=now,
     )
 
 
@@ -202,10 +195,15 @@ def _record_dissatisfaction(survey, *, followup, by, now):
     reasons = survey.unhappy_answers()
     if not reasons:
         return None
-    return Dissatisfaction.objects.create(
+    return _dissatisfaction(
         store_id=survey.store_id, customer_id=survey.visit.customer_id, visit_id=survey.visit_id,
-        followup=followup, survey=survey, reasons=reasons, customer_words=survey.comment,
-        recorded_by=by, created_at=now,
+        followup=followup, survey=survey, reasons=reasons, words=survey.comment, by=by, now=now,
+    )
+
+
+def _dissatisfaction(*, words, by, now, **links):
+    return Dissatisfaction.objects.create(
+        customer_words=words.strip(), recorded_by=by, created_at=now, **links
     )
 
 
