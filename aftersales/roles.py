@@ -68,6 +68,7 @@ ROLES = {
             _("Customer-service supervisor"),
             _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + _SUPERVISE_QUEUE
             + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
+            + ("complaints.export_complaints",)
             + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role(
@@ -80,7 +81,7 @@ ROLES = {
             _SEE_STORES
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
-            + ("visits.view_call_reports", "complaints.view_complaint")
+            + ("visits.view_call_reports", "complaints.view_complaint", "complaints.export_complaints")
             + ("aftersales.view_history", "aftersales.view_outboundmessage"),
         ),
         Role(
@@ -102,6 +103,10 @@ ROLES = {
                 "complaints.add_calendarday",
                 "complaints.change_calendarday",
                 "complaints.view_calendaryear",
+                "complaints.view_deadlinepolicy",
+                "complaints.add_deadlinepolicy",
+                "complaints.change_deadlinepolicy",
+                "complaints.delete_deadlinepolicy",
                 "visits.view_callpolicy",
                 "visits.add_callpolicy",
                 "visits.change_callpolicy",

@@ -48,6 +48,9 @@ SCHEDULES = {
     "load the holiday calendar": Schedule(
         task="complaints.tasks.load_calendar", crontab="20 4 * * *"
     ),
+    "escalate overdue complaints": Schedule(
+        task="complaints.tasks.escalate_overdue", every=timedelta(minutes=5), expires_seconds=240
+    ),
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),

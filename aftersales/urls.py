@@ -40,8 +40,10 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("messages/", include("aftersales.messaging.urls")),
     path("visits/", include("visits.urls")),
+    path("complaints/", include("complaints.urls")),
     # Reached by customers and the SMS provider, without a staff login.
     path("m/", include("aftersales.messaging.public_urls")),
+    path("c/", include("complaints.public_urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages (the admin's) that do not name one.
     path("favicon.ico", views.favicon),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import CalendarDay, CalendarYear
+from .calendar import calendar_changed
+from .models import CalendarDay, CalendarYear, DeadlinePolicy
 
 
 @admin.register(CalendarDay)
@@ -15,8 +16,28 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = CalendarDay.Source.ADMIN
         super().save_model(request, obj, form, change)
+        calendar_changed(obj.day)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        calendar_changed(obj.day)
+
+    def delete_queryset(self, request, queryset):
+        first = min(queryset.values_list("day", flat=True), default=None)
+        super().delete_queryset(request, queryset)
+        if first is not None:
+            calendar_changed(first)
 
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ["year", "published", "loaded_at"]
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    """Each store's deadlines per category and severity; the most specific row applies."""
+
+    list_display = ["store", "category", "severity", "acknowledge_hours", "answer_working_days",
+                    "callback_working_days", "escalate_every_hours"]
+    list_filter = ["store", "category", "severity"]

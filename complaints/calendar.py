@@ -11,6 +11,8 @@ import holidays
 from django.db import transaction
 from django.utils import timezone
 
+from aftersales.jobs import enqueue_on_commit
+
 from .models import CalendarDay, CalendarYear
 
 Source = CalendarDay.Source
@@ -37,17 +39,27 @@ def load_year(year: int) -> CalendarYear:
     if found is None:
         return record
     rest, worked = found
-    corrected = set(
-        CalendarDay.objects.filter(day__year=year, source=Source.ADMIN).values_list("day", flat=True)
-    )
-    CalendarDay.objects.filter(day__year=year, source=Source.PUBLISHED).delete()
+    year_days = CalendarDay.objects.filter(day__year=year)
+    before = set(year_days.values_list("day", "is_working_day"))
+    corrected = set(year_days.filter(source=Source.ADMIN).values_list("day", flat=True))
+    year_days.filter(source=Source.PUBLISHED).delete()
     CalendarDay.objects.bulk_create(
         [CalendarDay(day=day, is_working_day=False, name=name, source=Source.PUBLISHED)
          for day, name in rest.items() if day not in corrected]
         + [CalendarDay(day=day, is_working_day=True, name="调休上班", source=Source.PUBLISHED)
            for day in worked if day not in corrected]
     )
+    changed = before ^ set(year_days.values_list("day", "is_working_day"))
+    if changed:
+        calendar_changed(min(day for day, _working in changed))
     return record
+
+
+def calendar_changed(since: dt.date):
+    """Deadlines counted over the changed days move, once this transaction commits."""
+    from .tasks import recompute_deadlines
+
+    enqueue_on_commit(recompute_deadlines, since.isoformat())
 
 
 class WorkingCalendar:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from visits.models import Dissatisfaction
 
+from .deadlines import schedule_step
 from .models import Complaint, ComplaintSequence, ComplaintTransition
 
 # Carmakers' rule of thumb: the third complaint of a customer within a year is escalated.
@@ -28,11 +29,13 @@ def register_complaint(*, store, customer, channel, category, description, by, s
         severity = Severity.ESCALATED
     year = timezone.localtime(now).year
     number = f"{store.code.upper()}-{year}-{ComplaintSequence.next_number(store, year):05d}"
-    complaint = Complaint.objects.create(
+    complaint = Complaint(
         store=store, number=number, customer=customer, visit=visit, channel=channel, category=category,
         severity=severity, description=description, staff_concerned=staff_concerned,
         dissatisfaction=dissatisfaction, created_by=by, created_at=now,
     )
+    schedule_step(complaint, started_at=now)
+    complaint.save(force_insert=True)
     ComplaintTransition.objects.create(complaint=complaint, actor=by, at=now, to_status=Complaint.Status.NEW,
                                   note=_("Registered"))
     return complaint
@@ -65,7 +68,7 @@ def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by) -> C
     complaint = register_complaint(
         store=locked.store, customer=locked.customer, visit=locked.visit, dissatisfaction=locked,
         channel=Complaint.Channel.RETURN_VISIT, category=category, by=by,
-        description=f"{reasons}: {locked.customer_words}".strip(": "),
+        description=f"{reasons}: {locked.customer_words}".strip(": "), now=locked.created_at,
     )
     locked.status = Dissatisfaction.Status.COMPLAINT
     locked.save(update_fields=["status"])

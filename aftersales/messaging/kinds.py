@@ -42,6 +42,8 @@ KINDS = {
         _kind("daily_call_summary", _("End-of-day call summary"), Purpose.SERVICE, "date", "summary"),
         _kind("weekly_findings", _("Weekly findings for a department"), Purpose.SERVICE,
               "department", "week", "summary"),
+        _kind("complaint_overdue", _("Overdue complaint"), Purpose.SERVICE,
+              "number", "step", "due", "customer", "summary", "link"),
     )
 }
 

@@ -38,23 +38,36 @@ BACKOFF = [dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minute
            dt.timedelta(hours=2)]
 
 
+def queue_messages(entries) -> None:
+    """Many `queue_message` calls in a few statements (keyword dicts of the same arguments),
+    for jobs that queue thousands; a key already used is skipped, as there."""
+    OutboundMessage.objects.bulk_create([_outbound(**entry) for entry in entries], ignore_conflicts=True,
+                                        batch_size=1000)
+
+
+def _outbound(*, store, kind, idempotency_key, context=None, customer=None, to=None, channel=None,
+              send_after=None) -> OutboundMessage:
+    if kind not in KINDS:
+        raise ValueError(f"Unknown message kind {kind!r}")
+    channel = channel or Channel.SMS
+    if to is None and customer is not None:
+        to = customer.mobile if channel == Channel.SMS else ""
+    return OutboundMessage(
+        store=store, customer=customer, kind=kind, purpose=KINDS[kind].purpose, channel=channel,
+        to=to or "", context=context or {}, idempotency_key=idempotency_key,
+        language=(customer.preferred_language if customer else None) or settings.LANGUAGE_CODE,
+        send_after=send_after or timezone.now(),
+    )
+
+
 def queue_message(*, store, kind, idempotency_key, context=None, customer=None, to=None,
                   channel=None, send_after=None) -> OutboundMessage:
     """Put one logical message in the outbox, in the caller's transaction, and return it.
 
     The same `idempotency_key` always returns the one row it first made (a unique constraint
     decides, so concurrent callers and retried tasks cannot make two)."""
-    if kind not in KINDS:
-        raise ValueError(f"Unknown message kind {kind!r}")
-    channel = channel or Channel.SMS
-    if to is None and customer is not None:
-        to = customer.mobile if channel == Channel.SMS else ""
-    message = OutboundMessage(
-        store=store, customer=customer, kind=kind, purpose=KINDS[kind].purpose, channel=channel,
-        to=to or "", context=context or {}, idempotency_key=idempotency_key,
-        language=(customer.preferred_language if customer else None) or settings.LANGUAGE_CODE,
-        send_after=send_after or timezone.now(),
-    )
+    message = _outbound(store=store, kind=kind, idempotency_key=idempotency_key, context=context,
+                        customer=customer, to=to, channel=channel, send_after=send_after)
     # The unique key decides: a concurrent caller's insert makes ours fail, and we read theirs.
     fields = {f.attname: getattr(message, f.attname) for f in OutboundMessage._meta.concrete_fields
               if not f.primary_key and f.attname != "idempotency_key"}

@@ -45,6 +45,7 @@ def test_only_idempotent_tasks_ack_late():
     assert late == {
         "aftersales.tasks.backup_database", "aftersales.tasks.send_outbox",
         "visits.tasks.create_followups", "visits.tasks.send_end_of_day_reports",
-        "visits.tasks.send_weekly_findings",
+        "visits.tasks.send_weekly_findings", "complaints.tasks.escalate_overdue",
+        "complaints.tasks.recompute_deadlines",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost

@@ -1,6 +1,9 @@
 from .calendar_days import CalendarDay, CalendarYear
-from .complaints import Complaint, ComplaintSequence, ComplaintTransition, IllegalTransition
+from .complaints import Complaint, ComplaintAttachment, ComplaintSequence, ComplaintTransition, IllegalTransition
+from .deadlines import DEFAULT as DEFAULT_DEADLINES
+from .deadlines import DeadlinePolicies, DeadlinePolicy
 
 __all__ = [
-    "CalendarDay", "CalendarYear", "Complaint", "ComplaintSequence", "ComplaintTransition", "IllegalTransition",
+    "CalendarDay", "CalendarYear", "Complaint", "ComplaintAttachment", "ComplaintSequence", "ComplaintTransition",
+    "DEFAULT_DEADLINES", "DeadlinePolicies", "DeadlinePolicy", "IllegalTransition",
 ]

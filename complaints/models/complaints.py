@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -112,11 +113,21 @@ class Complaint(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
+    # Empty when the customer filed it on the public page.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("registered by"),
     )
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The current step (acknowledge, answer, call back) began at `step_started_at` and is due at
+    # `due_at`, computed once by complaints.deadlines and stored, so breaches are an index scan.
+    step_started_at = models.DateTimeField(_("step started"), default=timezone.now)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # Who has been told the step is overdue: 0 nobody, 1 the handler, 2 the supervisor, 3 the
+    # manager; the escalation job acts on the rows whose `escalate_at` has passed.
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalate_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = StoreScopedQuerySet.as_manager()
 
@@ -127,16 +138,33 @@ class Complaint(models.Model):
             ("triage_complaint", _("Can accept, route and cancel complaints")),
             ("answer_complaint", _("Can answer complaints for the department")),
             ("callback_complaint", _("Can call customers back about complaints")),
+            ("export_complaints", _("Can export complaints to Excel")),
         ]
         indexes = [
             models.Index(fields=["store", "status", "-created_at"], name="complaint_store_status"),
             models.Index(fields=["customer", "-created_at"], name="complaint_customer"),
             models.Index(fields=["department", "status"], name="complaint_department",
                          condition=models.Q(department__isnull=False)),
+            # The escalation job: only rows with an escalation still to come are in the index.
+            models.Index(fields=["escalate_at"], name="complaint_escalate_at",
+                         condition=models.Q(escalate_at__isnull=False)),
+            # Overdue first on the lists: the open complaints of a store by due time.
+            models.Index(fields=["store", "due_at"], name="complaint_store_due",
+                         condition=models.Q(due_at__isnull=False)),
+            models.Index(fields=["store", "-created_at", "-id"], name="complaint_store_time"),
         ]
 
     def __str__(self):
         return self.number
+
+    OPEN = (Status.NEW, Status.ASSIGNED, Status.ANSWERED)
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    def is_overdue(self, now=None):
+        return self.due_at is not None and self.due_at < (now or timezone.now())
 
     # --- Transitions --------------------------------------------------------------------------
     def assign(self, *, by, department, handler=None, note=""):
@@ -154,8 +182,16 @@ class Complaint(models.Model):
             raise IllegalTransition(_("Say why the complaint is cancelled."))
         if duplicate_of is not None and (duplicate_of.pk == self.pk or duplicate_of.store_id != self.store_id):
             raise IllegalTransition(_("The original must be another complaint of the same store."))
-        return self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.CANCELLED, reason,
-                          duplicate_of=duplicate_of, closed_at=timezone.now())
+        with transaction.atomic():
+            self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.CANCELLED, reason,
+                       duplicate_of=duplicate_of, closed_at=timezone.now())
+            if self.dissatisfaction_id:
+                # The finding it came from is dismissed with it, for the same reason.
+                dissatisfaction = apps.get_model("visits", "Dissatisfaction")
+                dissatisfaction.objects.filter(pk=self.dissatisfaction_id).update(
+                    status=dissatisfaction.Status.DISMISSED
+                )
+        return self
 
     def answer(self, *, by, investigation, root_cause, corrective_action, resolution):
         """The department's answer; only the department's own people (or a supervisor) give it."""
@@ -174,10 +210,24 @@ class Complaint(models.Model):
         if not satisfied and not customer_words.strip():
             raise IllegalTransition(_("Write down what the customer still finds wrong."))
         if satisfied:
-            return self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.CLOSED,
-                              customer_words, customer_feedback=customer_words, closed_at=timezone.now())
+            with transaction.atomic():
+                self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.CLOSED,
+                           customer_words, customer_feedback=customer_words, closed_at=timezone.now())
+                self._tell_customer_the_outcome()
+            return self
         return self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.ASSIGNED,
                           customer_words, customer_feedback=customer_words)
+
+    def _tell_customer_the_outcome(self):
+        """Seed 002 §3.2.3: the customer hears how the complaint ended, once (the outbox)."""
+        from aftersales.messaging.services import queue_message
+
+        customer = self.customer
+        queue_message(
+            store=self.store, kind="complaint_outcome", customer=customer,
+            idempotency_key=f"complaint-outcome:{self.pk}",
+            context={"name": customer.name, "number": self.number, "outcome": self.resolution[:200]},
+        )
 
     def _require(self, *allowed):
         if self.status not in allowed:
@@ -190,7 +240,7 @@ class Complaint(models.Model):
             raise IllegalTransition(_("Your role may not do this."))
         with transaction.atomic():
             # The row lock makes a concurrent move wait, then see the state it left.
-            current = type(self).objects.select_for_update().get(pk=self.pk)
+            current = type(self).objects.select_for_update(of=("self",)).select_related("store").get(pk=self.pk)
             current._require(*allowed_from)
             if to == self.Status.ASSIGNED and current.status == self.Status.ANSWERED:
                 changes["rounds"] = current.rounds + 1
@@ -199,9 +249,13 @@ class Complaint(models.Model):
             for field, value in changes.items():
                 setattr(current, field, value)
             previous, current.status = current.status, to
+            now = timezone.now()
+            from ..deadlines import schedule_step
+
+            schedule_step(current, started_at=now)
             current.save()
             ComplaintTransition.objects.create(
-                complaint=current, actor=by, from_status=previous, to_status=to, note=note.strip()
+                complaint=current, actor=by, at=now, from_status=previous, to_status=to, note=note.strip()
             )
         self.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
         return self
@@ -212,7 +266,9 @@ class ComplaintTransition(models.Model):
     trail and the input of the figures."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="transitions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for the customer (the public page) and for the system.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
     at = models.DateTimeField(default=timezone.now)
     from_status = models.CharField(max_length=10, choices=Complaint.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=Complaint.Status.choices)
@@ -227,3 +283,32 @@ class ComplaintTransition(models.Model):
 
     def __str__(self):
         return f"{self.complaint} {self.from_status} → {self.to_status}"
+
+
+def attachment_path(attachment, filename):
+    return f"complaints/{attachment.complaint.store_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class ComplaintAttachment(models.Model):
+    """A photo, recording or document given with the complaint or gathered while handling it."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    STORE_LOOKUP = "complaint__store"
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["complaint", "uploaded_at"], name="complaint_attachment_time")]
+
+    def __str__(self):
+        return self.original_name

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.services import complaint_from_dissatisfaction
 from customers.models import Customer, CustomerConsent, ServiceVisit
 from customers.services import record_consent
 
@@ -202,9 +203,13 @@ def _record_dissatisfaction(survey, *, followup, by, now):
 
 
 def _dissatisfaction(*, words, by, now, **links):
-    return Dissatisfaction.objects.create(
+    """The finding, on the file at once, and the complaint it becomes (seed 000: the departments
+    are told and customer service calls the customer again once it is handled)."""
+    dissatisfaction = Dissatisfaction.objects.create(
         customer_words=words.strip(), recorded_by=by, created_at=now, **links
     )
+    complaint_from_dissatisfaction(dissatisfaction, by=by)
+    return dissatisfaction
 
 
 @transaction.atomic

@@ -187,7 +187,19 @@ def test_an_unhappy_answer_is_kept_as_a_dissatisfaction(followup, agent, answers
         followup, followup.visit, followup.customer,
     )
     assert dissatisfaction.survey == followup.survey and dissatisfaction.created_at == NOW
-    assert dissatisfaction.status == "open" and dissatisfaction.recorded_by == agent
+    assert dissatisfaction.recorded_by == agent
+
+
+@pytest.mark.django_db
+def test_an_unhappy_answer_becomes_a_linked_complaint_at_once(followup, agent):
+    call(followup, agent, "reached", answers={"overall": 4, "repair_quality": 2, "comment": "刹车还是有异响"})
+    dissatisfaction = Dissatisfaction.objects.get()
+    complaint = dissatisfaction.complaint
+    assert dissatisfaction.status == "complaint"
+    assert (complaint.customer, complaint.visit, complaint.channel, complaint.category, complaint.status) == (
+        followup.customer, followup.visit, "return_visit", "repair_quality", "new",
+    )
+    assert "刹车还是有异响" in complaint.description and complaint.created_by == agent
 
 
 @pytest.mark.django_db

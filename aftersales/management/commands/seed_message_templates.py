@@ -53,6 +53,10 @@ SMS_WORDING = {
         "{department}{week}回访发现：{summary}",
         "[{store}] Findings for {department}, week of {week}: {summary}",
     ),
+    "complaint_overdue": (
+        "投诉{number}（{customer}）{step}已超时，期限{due}：{link}",
+        "[{store}] Complaint {number} ({customer}) is overdue: {step}, due {due}. {link}",
+    ),
 }
 
 # Reports to staff go by email: (subject, body) in Chinese and in English.
@@ -64,6 +68,11 @@ EMAIL_WORDING = {
     "weekly_findings": (
         ("{store} {department} 回访周报（{week}起）", "{summary}"),
         ("{store}: findings for {department}, week of {week}", "{summary}"),
+    ),
+    "complaint_overdue": (
+        ("{store} 投诉{number}已超时：{step}", "投诉{number}（{customer}）：{step}，期限{due}。\n\n{summary}\n\n{link}"),
+        ("{store}: complaint {number} is overdue: {step}",
+         "Complaint {number} ({customer}): {step}, due {due}.\n\n{summary}\n\n{link}"),
     ),
 }
 
