@@ -138,3 +138,31 @@ def _local_datetime(day, hour):
     from datetime import datetime, time
 
     return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+# --- Complaints ------------------------------------------------------------------------------
+ANSWER = {"investigation": "查了工单", "root_cause": "漏装卡扣", "corrective_action": "返工并培训",
+          "resolution": "免费返修并赠送保养一次"}
+
+
+def make_complaint(*, store, by, status="new", customer=None, department=None, now=None, **fields):
+    """A complaint registered through the service and moved by the real transitions to
+    `status` (new, assigned, answered, closed, cancelled). `by` needs a role that may do each
+    move (a cs_supervisor may do them all)."""
+    from complaints.services import register_complaint
+
+    customer = customer or CustomerFactory(store=store)
+    fields.setdefault("channel", "phone")
+    fields.setdefault("category", "repair_quality")
+    fields.setdefault("description", "换完刹车片还有异响")
+    complaint = register_complaint(store=store, customer=customer, by=by, now=now, **fields)
+    if status == "cancelled":
+        return complaint.cancel(by=by, reason="重复登记")
+    if status in ("assigned", "answered", "closed"):
+        department = department or DepartmentFactory(store=store)
+        complaint.assign(by=by, department=department)
+    if status in ("answered", "closed"):
+        complaint.answer(by=by, **ANSWER)
+    if status == "closed":
+        complaint.record_callback(by=by, satisfied=True, customer_words="满意")
+    return complaint
