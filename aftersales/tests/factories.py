@@ -157,12 +157,12 @@ def make_complaint(*, store, by, status="new", customer=None, department=None, n
     fields.setdefault("description", "换完刹车片还有异响")
     complaint = register_complaint(store=store, customer=customer, by=by, now=now, **fields)
     if status == "cancelled":
-        return complaint.cancel(by=by, reason="重复登记")
+        return complaint.cancel(by=by, reason="重复登记", now=now)
     if status in ("assigned", "answered", "closed"):
         department = department or DepartmentFactory(store=store)
-        complaint.assign(by=by, department=department)
+        complaint.assign(by=by, department=department, now=now)
     if status in ("answered", "closed"):
-        complaint.answer(by=by, **ANSWER)
+        complaint.answer(by=by, now=now, **ANSWER)
     if status == "closed":
-        complaint.record_callback(by=by, satisfied=True, customer_words="满意")
+        complaint.record_callback(by=by, satisfied=True, customer_words="满意", now=now)
     return complaint

@@ -167,16 +167,16 @@ class Complaint(models.Model):
         return self.due_at is not None and self.due_at < (now or timezone.now())
 
     # --- Transitions --------------------------------------------------------------------------
-    def assign(self, *, by, department, handler=None, note=""):
+    def assign(self, *, by, department, handler=None, note="", now=None):
         """Accept the complaint (or send it back after an unhappy callback) to a department."""
         if department.store_id != self.store_id:
             raise IllegalTransition(_("Choose a department of this complaint's store."))
         if handler is not None and not handler.stores.filter(pk=self.store_id).exists():
             raise IllegalTransition(_("The handler must work at this complaint's store."))
         return self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.ASSIGNED, note,
-                          department=department, handler=handler)
+                          now=now, department=department, handler=handler)
 
-    def cancel(self, *, by, reason, duplicate_of=None):
+    def cancel(self, *, by, reason, duplicate_of=None, now=None):
         """Invalid or a duplicate: cancelled with the reason (and the original), never deleted."""
         if not reason.strip():
             raise IllegalTransition(_("Say why the complaint is cancelled."))
@@ -184,7 +184,7 @@ class Complaint(models.Model):
             raise IllegalTransition(_("The original must be another complaint of the same store."))
         with transaction.atomic():
             self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.CANCELLED, reason,
-                       duplicate_of=duplicate_of, closed_at=timezone.now())
+                       now=now, duplicate_of=duplicate_of)
             if self.dissatisfaction_id:
                 # The finding it came from is dismissed with it, for the same reason.
                 dissatisfaction = apps.get_model("visits", "Dissatisfaction")
@@ -193,7 +193,7 @@ class Complaint(models.Model):
                 )
         return self
 
-    def answer(self, *, by, investigation, root_cause, corrective_action, resolution):
+    def answer(self, *, by, investigation, root_cause, corrective_action, resolution, now=None):
         """The department's answer; only the department's own people (or a supervisor) give it."""
         self._require(self.Status.ASSIGNED)
         if not all(text.strip() for text in (investigation, root_cause, corrective_action, resolution)):
@@ -201,10 +201,10 @@ class Complaint(models.Model):
         if not by.has_perm("complaints.triage_complaint") and by.department_id != self.department_id:
             raise IllegalTransition(_("Only the responsible department answers this complaint."))
         return self._move(by, "complaints.answer_complaint", [self.Status.ASSIGNED], self.Status.ANSWERED,
-                          resolution, investigation=investigation, root_cause=root_cause,
+                          resolution, now=now, investigation=investigation, root_cause=root_cause,
                           corrective_action=corrective_action, resolution=resolution)
 
-    def record_callback(self, *, by, satisfied, customer_words):
+    def record_callback(self, *, by, satisfied, customer_words, now=None):
         """The customer's verdict: satisfied closes the loop; not satisfied sends it back to the
         department with the customer's words, for another round."""
         if not satisfied and not customer_words.strip():
@@ -212,11 +212,11 @@ class Complaint(models.Model):
         if satisfied:
             with transaction.atomic():
                 self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.CLOSED,
-                           customer_words, customer_feedback=customer_words, closed_at=timezone.now())
+                           customer_words, now=now, customer_feedback=customer_words)
                 self._tell_customer_the_outcome()
             return self
         return self._move(by, "complaints.callback_complaint", [self.Status.ANSWERED], self.Status.ASSIGNED,
-                          customer_words, customer_feedback=customer_words)
+                          customer_words, now=now, customer_feedback=customer_words)
 
     def _tell_customer_the_outcome(self):
         """Seed 002 §3.2.3: the customer hears how the complaint ended, once (the outbox)."""
@@ -235,7 +235,7 @@ class Complaint(models.Model):
                 "status": self.get_status_display()
             })
 
-    def _move(self, by, permission, allowed_from, to, note, **changes):
+    def _move(self, by, permission, allowed_from, to, note, now=None, **changes):
         if not by.has_perm(permission):
             raise IllegalTransition(_("Your role may not do this."))
         with transaction.atomic():
@@ -249,7 +249,9 @@ class Complaint(models.Model):
             for field, value in changes.items():
                 setattr(current, field, value)
             previous, current.status = current.status, to
-            now = timezone.now()
+            now = now or timezone.now()
+            if to in (self.Status.CLOSED, self.Status.CANCELLED):
+                current.closed_at = now
             from ..deadlines import schedule_step
 
             schedule_step(current, started_at=now)

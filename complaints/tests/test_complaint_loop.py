@@ -154,3 +154,31 @@ def test_a_dissatisfaction_becomes_one_linked_complaint(store_a, personas):
     assert first == again and first.channel == "return_visit" and first.category == "waiting_time"
     assert first.visit == followup.visit and "等了三个小时" in first.description
     assert dissatisfaction.status == "complaint"
+
+
+def test_the_customer_is_told_the_outcome_once_when_satisfied(complaint, personas, workshop, head):
+    from aftersales.messaging.models import OutboundMessage
+
+    complaint.assign(by=personas["cs_supervisor"], department=workshop)
+    answer(complaint, head)
+    complaint.record_callback(by=personas["cs_agent"], satisfied=False, customer_words="还是响")
+    assert not OutboundMessage.objects.filter(kind="complaint_outcome").exists()
+    answer(complaint, head)
+    complaint.record_callback(by=personas["cs_agent"], satisfied=True, customer_words="不响了")
+    message = OutboundMessage.objects.get(kind="complaint_outcome")
+    assert (message.customer, message.channel, message.to) == (complaint.customer, "sms", complaint.customer.mobile)
+    assert message.context == {"name": complaint.customer.name, "number": complaint.number,
+                               "outcome": "免费返修并赠送一次保养"}
+
+
+def test_cancelling_a_complaint_from_a_return_visit_dismisses_the_finding(store_a, personas):
+    followup = FollowUpFactory(store=store_a)
+    finding = Dissatisfaction.objects.create(
+        store=store_a, customer=followup.customer, visit=followup.visit, followup=followup,
+        reasons=["overall"], customer_words="一般", recorded_by=personas["cs_agent"],
+    )
+    complaint = complaint_from_dissatisfaction(finding, by=personas["cs_agent"])
+    complaint.cancel(by=personas["cs_supervisor"], reason="客户表示只是随口一说，无需处理")
+    finding.refresh_from_db()
+    assert finding.status == Dissatisfaction.Status.DISMISSED
+    assert complaint.transitions.latest("at").note == "客户表示只是随口一说，无需处理"

@@ -1,0 +1,131 @@
+"""Overdue steps escalate: the handler at the deadline, the supervisor a day later, the manager
+a day after that; each level once per step, however often or late the job runs."""
+import datetime as dt
+import io
+import zoneinfo
+
+import pytest
+from django.core.management import call_command
+
+from aftersales.messaging.models import OutboundMessage
+from aftersales.tests.concurrency import run_concurrently, wait_for
+from aftersales.tests.factories import ANSWER, DepartmentFactory, make_complaint
+from complaints.calendar import load_year
+from complaints.escalation import escalate_overdue
+from complaints.models import Complaint
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+REGISTERED = dt.datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)  # a Monday
+ANSWER_DUE = dt.datetime(2026, 11, 26, 23, 59, 59, tzinfo=SHANGHAI)  # three working days later
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def people(make_user, store_a):
+    load_year(2026)
+    head = make_user("dept_head", [store_a], email="head@example.com")
+    return {
+        "supervisor": make_user("cs_supervisor", [store_a], email="sup@example.com"),
+        "manager": make_user("manager", [store_a], email="gm@example.com"),
+        "handler": make_user("dept_head", [store_a], email="handler@example.com"),
+        "head": head,
+        "department": DepartmentFactory(store=store_a, head=head),
+    }
+
+
+@pytest.fixture
+def complaint(store_a, people):
+    complaint = make_complaint(store=store_a, by=people["supervisor"], now=REGISTERED)
+    complaint.assign(by=people["supervisor"], department=people["department"], handler=people["handler"],
+                     now=REGISTERED)
+    assert complaint.due_at == ANSWER_DUE
+    return complaint
+
+
+def overdue_emails():
+    return sorted(OutboundMessage.objects.filter(kind="complaint_overdue").values_list("to", flat=True))
+
+
+@pytest.mark.django_db
+def test_nothing_escalates_before_the_deadline(complaint):
+    assert escalate_overdue(now=ANSWER_DUE - HOUR) == 0
+    assert overdue_emails() == []
+
+
+@pytest.mark.django_db
+def test_the_handler_hears_first_then_the_supervisor_then_the_manager(complaint):
+    assert escalate_overdue(now=ANSWER_DUE + HOUR) == 1
+    assert overdue_emails() == ["handler@example.com"]
+    assert escalate_overdue(now=ANSWER_DUE + 23 * HOUR) == 0
+    assert escalate_overdue(now=ANSWER_DUE + 25 * HOUR) == 1
+    assert overdue_emails() == ["handler@example.com", "sup@example.com"]
+    assert escalate_overdue(now=ANSWER_DUE + 49 * HOUR) == 1
+    assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
+    complaint.refresh_from_db()
+    assert complaint.escalation_level == 3 and complaint.escalate_at is None
+
+
+@pytest.mark.django_db
+def test_escalation_run_twice_notifies_once(complaint):
+    escalate_overdue(now=ANSWER_DUE + HOUR)
+    assert escalate_overdue(now=ANSWER_DUE + HOUR) == 0
+    call_command("escalate_complaints", stdout=io.StringIO())  # now: long past, the rest once
+    call_command("escalate_complaints", stdout=io.StringIO())
+    assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
+
+
+@pytest.mark.django_db
+def test_a_late_run_sends_every_level_already_due_once(complaint):
+    assert escalate_overdue(now=ANSWER_DUE + 72 * HOUR) == 3
+    assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
+    message = OutboundMessage.objects.get(to="handler@example.com")
+    assert message.channel == "email" and message.context["number"] == complaint.number
+    assert message.context["link"] == f"/complaints/{complaint.pk}/"
+
+
+@pytest.mark.django_db
+def test_without_a_handler_the_department_head_hears_first(store_a, people):
+    complaint = make_complaint(store=store_a, by=people["supervisor"], status="assigned",
+                               department=people["department"], now=REGISTERED)
+    escalate_overdue(now=complaint.due_at + HOUR)
+    assert overdue_emails() == ["head@example.com"]
+
+
+@pytest.mark.django_db
+def test_an_unacknowledged_complaint_goes_to_the_supervisors(store_a, people):
+    complaint = make_complaint(store=store_a, by=people["supervisor"], now=REGISTERED)
+    escalate_overdue(now=complaint.due_at + HOUR)
+    assert overdue_emails() == ["sup@example.com"]
+    assert Complaint.objects.get(pk=complaint.pk).escalation_level == 1
+
+
+@pytest.mark.django_db
+def test_the_next_step_starts_a_new_escalation(complaint, people):
+    escalate_overdue(now=ANSWER_DUE + 72 * HOUR)
+    complaint.answer(by=people["supervisor"], now=ANSWER_DUE + 73 * HOUR, **ANSWER)
+    assert complaint.escalation_level == 0 and complaint.escalate_at == complaint.due_at
+    assert escalate_overdue(now=complaint.due_at + HOUR) == 1
+    # The callback step waits on the agent who registered it (here the supervisor).
+    assert overdue_emails().count("sup@example.com") == 2
+
+
+@pytest.mark.django_db
+def test_another_store_s_people_are_not_told(complaint, make_user, store_b):
+    make_user("cs_supervisor", [store_b], email="other@example.com")
+    escalate_overdue(now=ANSWER_DUE + 72 * HOUR)
+    assert "other@example.com" not in overdue_emails()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_passes_notify_each_level_once(complaint):
+    results, errors = run_concurrently(lambda: escalate_overdue(now=ANSWER_DUE + 72 * HOUR), 4)
+    assert errors == [] and sum(results) == 3
+    assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
+
+
+def test_the_job_runs_in_a_real_worker(celery_worker, store_a, people):
+    from complaints.tasks import escalate_overdue as task
+
+    make_complaint(store=store_a, by=people["supervisor"], now=REGISTERED - dt.timedelta(days=30))
+    task.delay()
+    assert wait_for(lambda: overdue_emails() == ["gm@example.com", "sup@example.com", "sup@example.com"])
