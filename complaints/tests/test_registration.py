@@ -231,6 +231,7 @@ def test_an_agent_registers_a_complaint_from_the_call_screen_in_the_browser(page
     photo.write_bytes(PNG)
     page.set_input_files("#id_attachments", str(photo))
     page.click("[data-testid=register]")
+    page.wait_for_url("**/complaints/*/")
     complaint = Complaint.objects.get()
     expect(page.locator("[data-testid=complaint-number]")).to_have_text(complaint.number)
     expect(page.locator("[data-testid=attachments]")).to_contain_text("排队照片.png")
