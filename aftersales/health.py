@@ -1,12 +1,14 @@
 """System health: is each part the application needs up right now?
 
 Each check returns a `Check`; `/healthz` gives the short text, the admins' page the detail.
+The admins' page also warns of what needs their hand soon without anything failing yet, such
+as a holiday calendar not published for a year deadlines reach.
 """
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,3 +98,19 @@ def system_health():
         check_worker(redis_ok=redis_check.ok),
         check_beat(database_ok=database.ok),
     ]
+
+
+_today = timezone.localdate
+
+
+def unpublished_calendar_years(today=None) -> list[int]:
+    """Years complaint deadlines may reach with no published holiday arrangement (this year,
+    and the next from December on): their deadlines count plain weekends until an administrator
+    adds the State Council's arrangement. A warning for the admins' page, not a failure of
+    /healthz; nothing to say when the database cannot answer (its own check fails then)."""
+    from complaints.calendar import unpublished_years
+
+    try:
+        return unpublished_years(today or _today())
+    except DatabaseError:
+        return []

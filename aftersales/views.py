@@ -99,7 +99,8 @@ def healthz(request):
 def system_health(request):
     checks = health.system_health()
     status = 200 if all(check.ok for check in checks) else 503
-    return render(request, "aftersales/system_health.html", {"checks": checks}, status=status)
+    context = {"checks": checks, "unpublished_calendar_years": health.unpublished_calendar_years()}
+    return render(request, "aftersales/system_health.html", context, status=status)
 
 
 @require_POST

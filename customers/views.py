@@ -92,7 +92,9 @@ def customer_edit(request, pk):
 
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request, pk):
-    customer = get_for_user_or_404(Customer.objects.select_related("store"), request.user, pk=pk)
+    customer = get_for_user_or_404(
+        selectors.with_complaints(Customer.objects.select_related("store")), request.user, pk=pk
+    )
     if customer.merged_into_id:
         messages.info(request, _("This record was merged; showing the customer it was merged into."))
         return redirect("customers:detail", customer.merged_into_id)

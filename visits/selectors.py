@@ -17,6 +17,7 @@ from .models import (
     FollowUpRule,
     SurveyResponse,
 )
+from .models.followups import care_after_complaint
 from .services.calls import on_site_answers, questions_to_ask
 from .services.queue import CALLABLE
 
@@ -40,7 +41,15 @@ _ROW_VALUES = (
     "id", "store_id", "rule_id", "visit_id", "due_on", "priority", "next_call_at", "claimed_until",
     "claimed_by_id", "assigned_to_id", "attempt_count",
     "customer__name", "vehicle__plate", "vehicle__vin", "visit__order_no", "visit__repair_type",
+    "complaint__number",
 )
+
+
+def _call_label(row, rules):
+    """A call without a repair order: a care call after a complaint names it, others their rule."""
+    if row["complaint__number"]:
+        return care_after_complaint(row["complaint__number"])
+    return rules[row["rule_id"]]
 
 
 def queue(*, stores, today, now, limit=QUEUE_LIMIT):
@@ -59,16 +68,18 @@ def queue(*, stores, today, now, limit=QUEUE_LIMIT):
     covers = {}
     if rows:
         for other in FollowUp.objects.filter(merged_into_id__in=[row["id"] for row in rows]).values(
-            "merged_into_id", "rule_id", "visit__order_no"
+            "merged_into_id", "rule_id", "visit__order_no", "complaint__number"
         ).order_by("id"):
-            covers.setdefault(other["merged_into_id"], []).append(other["visit__order_no"] or rules[other["rule_id"]])
+            covers.setdefault(other["merged_into_id"], []).append(
+                other["visit__order_no"] or _call_label(other, rules)
+            )
     repair_types = {value: str(label) for value, label in RepairType.choices}
     names = {store.pk: store.name for store in stores}
     items = [
         {
             "pk": row["id"], "due_on": row["due_on"], "overdue": row["due_on"] < today,
             "customer": row["customer__name"], "vehicle": row["vehicle__plate"] or row["vehicle__vin"],
-            "kind": repair_types[row["visit__repair_type"]] if row["visit_id"] else rules[row["rule_id"]],
+            "kind": repair_types[row["visit__repair_type"]] if row["visit_id"] else _call_label(row, rules),
             "order_no": row["visit__order_no"], "covers": covers.get(row["id"], []),
             "priority": row["priority"], "store": names[row["store_id"]],
             "holder": staff.get(row["claimed_by_id"], "—")
@@ -114,7 +125,7 @@ def call_screen(followup: FollowUp):
         .select_related("visit")
         .order_by("-created_at")[:HISTORY_LIMIT]
     )
-    covered = list(followup.covered.select_related("visit", "rule").order_by("id"))
+    covered = list(followup.covered.select_related("visit", "rule", "complaint").order_by("id"))
     on_site = on_site_answers(followup.visit_id) if followup.visit_id else None
     return {
         "followup": followup,
@@ -144,7 +155,7 @@ def customer_calls(customer, limit=HISTORY_LIMIT):
     every dissatisfaction."""
     followups = list(
         FollowUp.objects.filter(customer=customer)
-        .select_related("visit", "rule", "survey")
+        .select_related("visit", "rule", "survey", "complaint")
         .order_by("-due_on", "-id")[:limit]
     )
     dissatisfactions = list(

@@ -9,6 +9,11 @@ from aftersales.scoping import StoreScopedQuerySet
 from .rules import FollowUpRule
 
 
+def care_after_complaint(number):
+    """What the queue and the call screen call a care call that follows a complaint."""
+    return _("Care call after complaint %(number)s") % {"number": number}
+
+
 class FollowUpQuerySet(StoreScopedQuerySet):
     def in_queue(self):
         """Calls still to make that stand for themselves (not covered by another call)."""
@@ -20,8 +25,8 @@ class FollowUpQuerySet(StoreScopedQuerySet):
 
 @tracked(exclude=["claimed_until"])
 class FollowUp(models.Model):
-    """One call to make: created by the morning job from a repair order, a delivery or a
-    dissatisfaction, due on a day, open for the rule's window."""
+    """One call to make: created by the morning job from a repair order, a delivery, a
+    dissatisfaction or a complaint, due on a day, open for the rule's window."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("To call")
@@ -62,6 +67,12 @@ class FollowUp(models.Model):
     dissatisfaction = models.ForeignKey(
         "visits.Dissatisfaction", on_delete=models.PROTECT, null=True, blank=True,
         related_name="care_calls", verbose_name=_("dissatisfaction cared for"), db_index=False,
+    )
+    # A complaint registered on its own (not from a return-visit dissatisfaction, which has
+    # its care calls already): the customer is called monthly after it too.
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="care_calls", verbose_name=_("complaint cared for"), db_index=False,
     )
     rule = models.ForeignKey(FollowUpRule, on_delete=models.PROTECT, related_name="followups")
     offset_days = models.PositiveSmallIntegerField(_("days after"))
@@ -111,13 +122,18 @@ class FollowUp(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["vehicle", "rule", "offset_days"],
-                condition=models.Q(visit__isnull=True, dissatisfaction__isnull=True),
+                condition=models.Q(visit__isnull=True, dissatisfaction__isnull=True, complaint__isnull=True),
                 name="followup_once_per_delivery",
             ),
             models.UniqueConstraint(
                 fields=["dissatisfaction", "rule", "offset_days"],
                 condition=models.Q(dissatisfaction__isnull=False),
                 name="followup_once_per_dissatisfaction",
+            ),
+            models.UniqueConstraint(
+                fields=["complaint", "rule", "offset_days"],
+                condition=models.Q(complaint__isnull=False),
+                name="followup_once_per_complaint",
             ),
             models.CheckConstraint(
                 condition=models.Q(expires_on__gte=models.F("due_on")), name="followup_expires_after_due"
@@ -154,6 +170,14 @@ class FollowUp(models.Model):
     @property
     def is_care_call(self):
         return self.rule.trigger == FollowUpRule.Trigger.CARE_CALL
+
+    @property
+    def label(self):
+        """What kind of call this is, e.g. "Major overhaul" or "Care call after complaint
+        A-2026-00001" (reads the complaint when it is not selected with the call)."""
+        if self.complaint_id:
+            return care_after_complaint(self.complaint.number)
+        return self.rule.label
 
     @property
     def takes_survey(self):

@@ -32,7 +32,7 @@ DEFAULT_RULES = [
     (Trigger.REPAIR_TYPE, RepairType.ACCIDENT, [3], 1),
     (Trigger.DECLINED_WORK, "", [14], 0),
     (Trigger.NEW_CAR, "", [3], 1),
-    # Monthly for three months after the latest dissatisfaction (seed 001: 按月跟踪).
+    # Monthly for three months after the latest dissatisfaction or complaint (seed 001: 按月跟踪).
     (Trigger.CARE_CALL, "", [30, 60, 90], 1),
 ]
 
@@ -96,13 +96,13 @@ _PRIORITY = """
 """
 
 _COLUMNS = """
-INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, dissatisfaction_id, rule_id,
-                             offset_days, due_on, expires_on, priority, status, skip_reason,
+INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, dissatisfaction_id, complaint_id,
+                             rule_id, offset_days, due_on, expires_on, priority, status, skip_reason,
                              finished_at, created_at, attempt_count, outcome)
 """
 
 _FROM_REPAIR_ORDERS = f"""{_COLUMNS}
-SELECT src.store_id, src.customer_id, src.vehicle_id, src.visit_id, NULL, r.id, src.days, src.due,
+SELECT src.store_id, src.customer_id, src.vehicle_id, src.visit_id, NULL, NULL, r.id, src.days, src.due,
        src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
 FROM visits_followuprule r
 JOIN aftersales_store s ON s.id = r.store_id
@@ -128,7 +128,7 @@ RETURNING status
 """
 
 _FROM_DELIVERIES = f"""{_COLUMNS}
-SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, NULL, r.id, src.days, src.due,
+SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, NULL, NULL, r.id, src.days, src.due,
        src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
 FROM visits_followuprule r
 JOIN aftersales_store s ON s.id = r.store_id
@@ -150,16 +150,21 @@ ON CONFLICT DO NOTHING
 RETURNING status
 """
 
-# Care calls: 30, 60 and 90 days after a customer's latest dissatisfaction; a newer one
-# restarts the count, so an older one's later calls are not made.
-_FROM_DISSATISFACTIONS = f"""{_COLUMNS}
-SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, src.dissatisfaction_id, r.id, src.days,
-       src.due, src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
+# Care calls (seed 001: 不满意客户档案, 按月跟踪): 30, 60 and 90 days after a customer's latest
+# unhappy event, which is either a dissatisfaction found on a return-visit call (not dismissed)
+# or a complaint registered on its own (not cancelled; one that came from a dissatisfaction is
+# that dissatisfaction's event and gets no calls of its own). A newer event of either kind
+# restarts the count, so an older one's later calls are not made. The call is about the
+# dissatisfaction's or complaint's repair-order car, else (a complaint without one) the car of
+# the customer's most recently updated; a customer with no car on file gets no call.
+_FROM_UNHAPPY_EVENTS = f"""{_COLUMNS}
+SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, src.dissatisfaction_id, src.complaint_id, r.id,
+       src.days, src.due, src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
 FROM visits_followuprule r
 JOIN aftersales_store s ON s.id = r.store_id
 CROSS JOIN LATERAL (
     SELECT d.store_id, d.customer_id, COALESCE(v.vehicle_id, f.vehicle_id) AS vehicle_id,
-           d.id AS dissatisfaction_id, d.created_at, o.days,
+           d.id AS dissatisfaction_id, NULL::bigint AS complaint_id, d.created_at, o.days,
            (d.created_at AT TIME ZONE s.time_zone)::date + o.days AS due
     FROM unnest(r.offsets_days) AS o(days)
     JOIN visits_dissatisfaction d ON d.store_id = r.store_id
@@ -167,6 +172,18 @@ CROSS JOIN LATERAL (
     LEFT JOIN visits_followup f ON f.id = d.followup_id
     WHERE d.created_at < %(day_end)s AND d.status <> 'dismissed'
       AND d.created_at >= %(lookback_start)s - make_interval(days => o.days)
+    UNION ALL
+    SELECT cp.store_id, cp.customer_id,
+           COALESCE(v.vehicle_id, (SELECT own.id FROM customers_vehicle own
+                                   WHERE own.owner_id = cp.customer_id
+                                   ORDER BY own.updated_at DESC, own.id DESC LIMIT 1)),
+           NULL, cp.id, cp.created_at, o.days,
+           (cp.created_at AT TIME ZONE s.time_zone)::date + o.days
+    FROM unnest(r.offsets_days) AS o(days)
+    JOIN complaints_complaint cp ON cp.store_id = r.store_id
+    LEFT JOIN customers_servicevisit v ON v.id = cp.visit_id
+    WHERE cp.dissatisfaction_id IS NULL AND cp.status <> 'cancelled' AND cp.created_at < %(day_end)s
+      AND cp.created_at >= %(lookback_start)s - make_interval(days => o.days)
 ) AS src
 JOIN customers_customer c ON c.id = src.customer_id
 JOIN customers_vehicle ve ON ve.id = src.vehicle_id
@@ -176,6 +193,11 @@ WHERE r.is_active AND r.trigger = 'care_call' AND src.due <= %(day)s
   AND NOT EXISTS (
       SELECT 1 FROM visits_dissatisfaction newer
       WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at
+        AND (newer.created_at AT TIME ZONE s.time_zone)::date <= src.due)
+  AND NOT EXISTS (
+      SELECT 1 FROM complaints_complaint newer
+      WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at
+        AND newer.dissatisfaction_id IS NULL AND newer.status <> 'cancelled'
         AND (newer.created_at AT TIME ZONE s.time_zone)::date <= src.due)
 ON CONFLICT DO NOTHING
 RETURNING status
@@ -253,7 +275,7 @@ def create_followups(*, day=None, store_ids=None) -> Counter:
     }
     created = Counter()
     with connection.cursor() as cursor:
-        for statement in (_FROM_REPAIR_ORDERS, _FROM_DELIVERIES, _FROM_DISSATISFACTIONS):
+        for statement in (_FROM_REPAIR_ORDERS, _FROM_DELIVERIES, _FROM_UNHAPPY_EVENTS):
             cursor.execute(statement, params)
             created.update(status for (status,) in cursor.fetchall())
     merge_same_day(since=day - dt.timedelta(days=LOOKBACK_DAYS), store_ids=params["store_ids"])
