@@ -103,6 +103,7 @@ ROLES = {
                 "complaints.add_calendarday",
                 "complaints.change_calendarday",
                 "complaints.view_calendaryear",
+                "complaints.change_calendaryear",
                 "complaints.view_deadlinepolicy",
                 "complaints.add_deadlinepolicy",
                 "complaints.change_deadlinepolicy",
