@@ -62,16 +62,22 @@ def _after(order, values):
     return condition
 
 
-def keyset_page(queryset, *, order, cursor=None, size=50) -> KeysetPage:
-    """One page of `queryset` in `order` (fields that are never null, last one unique)."""
-    queryset = queryset.order_by(*order)
+def keyset_after(order, cursor) -> Q:
+    """The rows after `cursor` in `order` (all rows when there is no valid cursor): the
+    condition `keyset_page` applies, for a query that also needs it inside a subquery."""
     if cursor:
         try:
             values = _decode(cursor)
         except (ValueError, TypeError):
             values = None
         if values is not None and len(values) == len(order) and None not in values:
-            queryset = queryset.filter(_after(order, values))
+            return _after(order, values)
+    return Q()
+
+
+def keyset_page(queryset, *, order, cursor=None, size=50) -> KeysetPage:
+    """One page of `queryset` in `order` (fields that are never null, last one unique)."""
+    queryset = queryset.order_by(*order).filter(keyset_after(order, cursor))
     rows = list(queryset[: size + 1])
     items, more = rows[:size], len(rows) > size
     next_cursor = None

@@ -2,15 +2,21 @@
 import pytest
 from django.urls import reverse
 
+from aftersales.tests.factories import DepartmentFactory
+
 pytestmark = pytest.mark.django_db
 
 FILES = ["home", "customers", "repair_orders"]
 EXPECTED = {
     "advisor": FILES + ["imports", "stores"],
-    "cs_agent": FILES + ["queue", "stores"],
-    "cs_supervisor": FILES + ["queue", "calls_today", "call_summary", "messages", "imports", "stores"],
-    "dept_head": FILES + ["stores"],
-    "manager": FILES + ["calls_today", "call_summary", "messages", "imports", "stores"],
+    "cs_agent": FILES + ["queue", "complaints", "stores"],
+    "cs_supervisor": FILES + [
+        "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage", "messages", "imports",
+        "stores",
+    ],
+    # The personas belong to no department: no inbox (see below).
+    "dept_head": FILES + ["complaints", "stores"],
+    "manager": FILES + ["calls_today", "call_summary", "complaints", "messages", "imports", "stores"],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 
@@ -20,6 +26,15 @@ def test_role_sees_its_navigation(client, personas, role, keys):
     client.force_login(personas[role])
     response = client.get(reverse("home"))
     assert [item["key"] for item in response.context["navigation"]] == keys
+
+
+def test_department_head_of_a_department_sees_the_inbox(client, personas, store_a):
+    head = personas["dept_head"]
+    head.department = DepartmentFactory(store=store_a)
+    head.save()
+    client.force_login(head)
+    response = client.get(reverse("home"))
+    assert "complaint_inbox" in [item["key"] for item in response.context["navigation"]]
 
 
 def test_current_page_is_marked_active(client, personas):

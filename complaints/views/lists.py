@@ -1,19 +1,66 @@
-"""Being written this session."""
+"""The complaint list and its export, the department inbox and the supervisor's triage board."""
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.vary import vary_on_headers
+
+from .. import selectors
+from ..exports import export_complaints
+from ..filters import ComplaintFilter
 
 
-def complaint_list(request, **kwargs):
-    raise Http404
+@vary_on_headers("HX-Request")
+@permission_required("complaints.view_complaint", raise_exception=True)
+def complaint_list(request):
+    complaints = ComplaintFilter(request.GET, request=request)
+    context = selectors.complaint_page(
+        complaints.qs, store_ids=complaints.chosen_store_ids, now=complaints.now, cursor=request.GET.get("after")
+    )
+    context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores)
+    template = "complaints/partials/list_rows.html" if request.htmx else "complaints/list.html"
+    return render(request, template, context)
 
 
-def export(request, **kwargs):
-    raise Http404
+@permission_required("complaints.export_complaints", raise_exception=True)
+def export(request):
+    complaints = ComplaintFilter(request.GET, request=request)
+    return export_complaints(complaints.qs, now=complaints.now)
 
 
-def department_inbox(request, **kwargs):
-    raise Http404
+@vary_on_headers("HX-Request")
+@permission_required("complaints.answer_complaint", raise_exception=True)
+def department_inbox(request):
+    """A department head's inbox: their own department's. A supervisor may look at any
+    department of their stores (?department=)."""
+    user = request.user
+    can_pick = user.has_perm("complaints.triage_complaint")
+    stores = selectors.visible_stores(user)
+    departments = selectors.departments_of([store.pk for store in stores])
+    picked = request.GET.get("department") if can_pick else None
+    wanted = picked or user.department_id
+    department = next((d for d in departments if str(d.pk) == str(wanted)), None) if wanted else None
+    if picked and department is None:
+        raise Http404("No such department in your stores.")
+    now = timezone.now()
+    context = {
+        "department": department, "departments": departments if can_pick else [], "can_pick": can_pick,
+        "several_stores": len(stores) > 1, "now": now,
+    }
+    if department is not None:
+        context.update(selectors.department_inbox(department, now=now))
+    template = "complaints/partials/inbox_body.html" if request.htmx else "complaints/inbox.html"
+    return render(request, template, context)
 
 
-def triage_board(request, **kwargs):
-    raise Http404
-
+@vary_on_headers("HX-Request")
+@permission_required("complaints.triage_complaint", raise_exception=True)
+def triage_board(request):
+    stores = selectors.visible_stores(request.user)
+    picked = request.GET.get("store")
+    chosen = [store for store in stores if str(store.pk) == picked] or stores
+    now = timezone.now()
+    context = selectors.triage_board([store.pk for store in chosen], now=now)
+    context.update(stores=stores, chosen=chosen, several_stores=len(chosen) > 1, now=now)
+    template = "complaints/partials/triage_body.html" if request.htmx else "complaints/triage.html"
+    return render(request, template, context)

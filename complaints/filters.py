@@ -1,0 +1,108 @@
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.normalize import clean_text, halfwidth
+
+from . import selectors
+from .models import Complaint
+
+OPEN = "open"
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    """The complaint list's filters, over the complaints of the stores the user may see.
+
+    `ComplaintFilter(request.GET, request=request)`: the stores and departments the user may
+    choose are read once here (two queries) and kept as `stores` and `departments`; `now` is the
+    moment "overdue" is measured against, for the filter and the page alike."""
+
+    number = django_filters.CharFilter(label=_("Number"), method="filter_number")
+    customer = django_filters.CharFilter(label=_("Customer name or mobile"), method="filter_customer")
+    plate = django_filters.CharFilter(label=_("Plate"), method="filter_plate")
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Complaint.Category.choices)
+    department = django_filters.ChoiceFilter(label=_("Department"), choices=[], field_name="department_id")
+    severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Complaint.Severity.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), method="filter_status",
+        choices=[(OPEN, _("Open (new, with the department or to call back)")), *Complaint.Status.choices],
+    )
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Complaint.Channel.choices)
+    registered = django_filters.DateFromToRangeFilter(
+        label=_("Registered"), field_name="created_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id")
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "number", "customer", "plate", "category", "department", "severity", "status", "channel",
+            "registered", "overdue", "store",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, request, prefix=None):
+        self.now = timezone.now()
+        self.stores = selectors.visible_stores(request.user)
+        self.store_ids = [store.pk for store in self.stores]
+        if queryset is None:
+            queryset = Complaint.objects.filter(store_id__in=self.store_ids)
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.departments = selectors.departments_of(self.store_ids)
+        several = len(self.stores) > 1
+        self.filters["department"].extra["choices"] = [
+            (d.pk, f"{d.name} · {d.store.name}" if several else d.name) for d in self.departments
+        ]
+        if several:
+            self.filters["store"].extra["choices"] = [(s.pk, s.name) for s in self.stores]
+        else:
+            del self.filters["store"]
+
+    @property
+    def form(self):
+        """The form with Bootstrap's classes on its widgets: the list renders the fields itself
+        (crispy's per-field templates cost more, for eleven fields, than the page's queries)."""
+        form = super().form
+        for field in form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
+        return form
+
+    @property
+    def chosen_store_ids(self):
+        """The stores the list covers: the one picked in the store filter, else all the user's."""
+        if not self.is_bound or not self.form.is_valid() and "store" in self.form.errors:
+            return self.store_ids
+        picked = self.form.cleaned_data.get("store")
+        return [int(picked)] if picked else self.store_ids
+
+    @property
+    def several_stores(self):
+        return len(self.stores) > 1
+
+    def filter_number(self, queryset, name, value):
+        # Numbers are stored upper-case (TS-2026-00042): exact, case-insensitive, by the unique index.
+        return queryset.filter(number=halfwidth(clean_text(value)).replace(" ", "").upper())
+
+    def filter_customer(self, queryset, name, value):
+        return queryset.filter(customer__in=selectors.customers_matching(self.store_ids, value))
+
+    def filter_plate(self, queryset, name, value):
+        return queryset.filter(selectors.plate_condition(self.store_ids, value))
+
+    def filter_status(self, queryset, name, value):
+        if value == OPEN:
+            return queryset.filter(status__in=Complaint.OPEN)
+        return queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(selectors.overdue(self.now)) if value else queryset
