@@ -13,9 +13,9 @@ from .selectors import with_columns
 
 def export_complaints(queryset, *, now):
     header = [
-        _("Number"), _("Store"), _("Registered"), _("Channel"), _("Category"), _("Severity"), _("Status"),
+        _("Number"), _("Store"), _("Registered on"), _("Channel"), _("Category"), _("Severity"), _("Status"),
         _("Customer"), _("Plate"), _("Department"), _("Handler"), _("Deadline of the current step"),
-        _("Overdue"), _("Closed"), _("Rounds with the department"), _("Description"), _("Resolution"),
+        _("Overdue"), _("Closed on"), _("Rounds with the department"), _("Description"), _("Resolution"),
     ]
     # Labels translated once, not once a row.
     channels, categories, severities, statuses = (

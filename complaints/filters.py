@@ -30,7 +30,7 @@ class ComplaintFilter(django_filters.FilterSet):
     )
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Complaint.Channel.choices)
     registered = django_filters.DateFromToRangeFilter(
-        label=_("Registered"), field_name="created_at",
+        label=_("Registered on"), field_name="created_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     overdue = django_filters.BooleanFilter(

@@ -71,7 +71,7 @@ class Complaint(models.Model):
         NEW = "new", pgettext_lazy("complaint", "New")
         ASSIGNED = "assigned", _("With the department")
         ANSWERED = "answered", _("Answered, to call back")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("complaint", "Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
     store = models.ForeignKey(
@@ -119,7 +119,7 @@ class Complaint(models.Model):
         verbose_name=_("registered by"),
     )
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("complaint", "closed"), null=True, blank=True)
     # The current step (acknowledge, answer, call back) began at `step_started_at` and is due at
     # `due_at`, computed once by complaints.deadlines and stored, so breaches are an index scan.
     step_started_at = models.DateTimeField(_("step started"), default=timezone.now)

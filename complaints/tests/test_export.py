@@ -76,7 +76,7 @@ def test_export_headers_follow_the_users_language(client, personas, supervisor, 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(personas["manager"])
     rows = workbook_rows(client.get(reverse("complaints:export")))
-    assert rows[0][:3] == ("Number", "Store", "Registered")
+    assert rows[0][:3] == ("Number", "Store", "Registered on")
     assert rows[1][4] == "Repair quality"
 
 
