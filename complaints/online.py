@@ -12,13 +12,10 @@ later (seed 002 §2.2.3).
   + `cache.incr` atomic).
 """
 import datetime as dt
-import ipaddress
-import math
 import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -28,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from aftersales.messaging.verification import CheckResult, verify_code
 from aftersales.messaging.verification_models import VerificationCode
+from aftersales.ratelimit import HourlyAddressLimit
 from customers.models import Customer
 from customers.normalize import halfwidth, normalize_mobile
 
@@ -124,47 +122,19 @@ class TooManySubmissions(ValidationError):
 
 
 class SubmissionLimit:
-    """At most `limit` forms of one kind per client address and clock hour. An IPv6 client is
-    counted by its /64 network; an unknown address shares one bucket with the others."""
+    """At most `limit` forms of one kind per client address and clock hour."""
 
     def __init__(self, action, client_ip, *, limit, now=None):
-        self.limit = limit
-        self.now = now or timezone.now()
-        stamp = int(self.now.timestamp())
-        window = stamp // 3600
-        self.key = f"complaints_public:{action}:{_address_name(client_ip)}:{window}"
-        self.ends_at = dt.datetime.fromtimestamp((window + 1) * 3600, tz=dt.UTC)
-        self.timeout = (window + 1) * 3600 - stamp + 60
+        self.limit = HourlyAddressLimit(f"complaints_public:{action}", client_ip, limit=limit,
+                                        now=now or timezone.now())
+        self.key = self.limit.key
 
     def take(self, store):
         """Count one form, or raise TooManySubmissions (counting nothing) if the hour's are used."""
-        if (cache.get(self.key) or 0) >= self.limit:
-            self._refuse(store)
-        cache.add(self.key, 0, timeout=self.timeout)
-        try:
-            count = cache.incr(self.key)
-        except ValueError:  # expired between add and incr
-            cache.add(self.key, 0, timeout=self.timeout)
-            count = cache.incr(self.key)
-        if count > self.limit:
-            self._refuse(store)
-
-    def _refuse(self, store):
-        local = self.ends_at.astimezone(zoneinfo.ZoneInfo(store.time_zone))
-        raise TooManySubmissions(
-            _("Too many forms have been sent from your network this hour. Please try again after "
-              "%(time)s.") % {"time": local.strftime("%H:%M")},
-            retry_after=max(1, math.ceil((self.ends_at - self.now).total_seconds())),
-        )
-
-
-def _address_name(client_ip):
-    try:
-        address = ipaddress.ip_address(str(client_ip or "").strip())
-    except ValueError:
-        return "unknown"
-    if address.version == 6 and address.ipv4_mapped:
-        return str(address.ipv4_mapped)
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+        if self.limit.is_full() or not self.limit.take():
+            local = self.limit.ends_at.astimezone(zoneinfo.ZoneInfo(store.time_zone))
+            raise TooManySubmissions(
+                _("Too many forms have been sent from your network this hour. Please try again after "
+                  "%(time)s.") % {"time": local.strftime("%H:%M")},
+                retry_after=self.limit.retry_after,
+            )

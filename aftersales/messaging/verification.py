@@ -30,12 +30,12 @@ import secrets
 import zoneinfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.ratelimit import HourlyAddressLimit
 from customers.normalize import halfwidth, normalize_mobile
 
 from .models import Channel
@@ -240,36 +240,18 @@ def _client_address(client_ip):
 
 
 class _AddressBucket:
-    """A counter per client address and clock hour. Fixed windows: at worst a client gets
-    twice the limit around the turn of an hour, which still stops a flood."""
+    """The codes one client address asked for this clock hour (aftersales.ratelimit)."""
 
-    def __init__(self, address, now):
-        if address is None:
-            name = "unknown"
-        elif address.version == 6:
-            name = str(ipaddress.ip_network(f"{address}/64", strict=False))
-        else:
-            name = str(address)
-        stamp = int(now.timestamp())
-        window = stamp // 3600
-        self.key = f"verification_code:address:{name}:{window}"
-        self.ends_at = dt.datetime.fromtimestamp((window + 1) * 3600, tz=dt.timezone.utc)
-        self.now = now
-        # Outlives its window a little, so a late incr never finds it gone.
-        self.timeout = (window + 1) * 3600 - stamp + 60
+    def __init__(self, client_ip, now):
+        self.limit = HourlyAddressLimit("verification_code", client_ip, limit=ADDRESS_PER_HOUR, now=now)
+        self.key = self.limit.key
 
     def refuse_if_full(self, store):
-        if (cache.get(self.key) or 0) >= ADDRESS_PER_HOUR:
+        if self.limit.is_full():
             self._refuse(store)
 
     def take(self, store):
-        cache.add(self.key, 0, timeout=self.timeout)
-        try:
-            count = cache.incr(self.key)
-        except ValueError:  # expired between add and incr
-            cache.add(self.key, 0, timeout=self.timeout)
-            count = cache.incr(self.key)
-        if count > ADDRESS_PER_HOUR:
+        if not self.limit.take():
             self._refuse(store)
 
     def _refuse(self, store):
@@ -279,8 +261,8 @@ class _AddressBucket:
                 "%(limit)s). Please try again after %(time)s."
             ),
             code="address_hourly_limit",
-            params={"limit": ADDRESS_PER_HOUR, "time": _clock(store, self.ends_at)},
-            retry_after=_seconds(self.ends_at - self.now),
+            params={"limit": ADDRESS_PER_HOUR, "time": _clock(store, self.limit.ends_at)},
+            retry_after=self.limit.retry_after,
         )
 
 
