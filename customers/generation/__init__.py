@@ -26,6 +26,10 @@ How it is built
   by today (about 2 a repair order and 1.3 attempts a follow-up; not exact counts). A store
   generated before the calls existed gets them from its stored repair orders on the next run.
   How they are drawn: `visits.generation`.
+- Complaints: once a store's customers are complete, half a complaint a customer (500,000 at
+  scale 1, 5% open) from its stored repair orders, with their transitions, the store's
+  supervisor, manager and department heads, and the care calls after them; a store without
+  complaints (or without their care calls) gets them on the next run. How: `complaints.generation`.
 
 The modules: `plan` (sizes, reference data, stores and their profiles), `chunk` (one chunk's
 rows and column lists), `generator` (the whole group, `generate_dealer_group`) and `common`

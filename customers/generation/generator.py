@@ -12,6 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from aftersales.models import Store
+from complaints.generation import add_complaints
+from complaints.models import Complaint, ComplaintTransition
 from visits.generation import add_calls, ensure_agents, ensure_call_rules
 from visits.models import CallAttempt, FollowUp
 
@@ -61,7 +63,7 @@ class GroupGenerator:
     def run(self) -> dict:
         started = time.perf_counter()
         stores = ensure_stores(self.plan.stores)
-        touched = []
+        touched, complained = [], False
         for number, (store, target) in enumerate(zip(stores, self.plan.customers), start=1):
             done = Customer.objects.filter(store=store).count()
             if done and not CallAttempt.objects.filter(store=store).exists():
@@ -70,14 +72,18 @@ class GroupGenerator:
                 add_calls(self, self.profile(number, store))
                 touched.append(store.pk)
                 self.log(f"{store.code}: calls added in {time.perf_counter() - store_started:.1f}s")
-            if done >= target:
-                continue
+            if done < target:
+                store_started = time.perf_counter()
+                self.generate_store(self.profile(number, store), done, target)
+                touched.append(store.pk)
+                self.log(f"{store.code}: customers {done}→{target} in {time.perf_counter() - store_started:.1f}s")
+            # Complaints once the store's customers are complete (complaints.generation).
             store_started = time.perf_counter()
-            self.generate_store(self.profile(number, store), done, target)
-            touched.append(store.pk)
-            self.log(f"{store.code}: customers {done}→{target} in {time.perf_counter() - store_started:.1f}s")
+            if added := add_complaints(self, number, store, target):
+                complained = True
+                self.log(f"{store.code}: {added} complaints in {time.perf_counter() - store_started:.1f}s")
         # Statistics first: without them the loyalty refresh plans badly (seconds a store).
-        self.analyze(vacuum=bool(touched))
+        self.analyze(vacuum=bool(touched) or complained)
         if touched:
             self.refresh_loyalty(touched)
         return {**self.counts(), "seconds": round(time.perf_counter() - started, 1)}
@@ -168,7 +174,8 @@ class GroupGenerator:
     def analyze(self, vacuum: bool):
         tables = [
             m._meta.db_table
-            for m in (Store, Customer, Vehicle, VehicleOwnership, ServiceVisit, FollowUp, CallAttempt)
+            for m in (Store, Customer, Vehicle, VehicleOwnership, ServiceVisit, FollowUp, CallAttempt,
+                      Complaint, ComplaintTransition)
         ]
         # VACUUM also sets the visibility map, so index-only scans work on fresh data; it cannot
         # run inside a transaction (e.g. a test's), where plain ANALYZE does.
@@ -190,6 +197,7 @@ class GroupGenerator:
             "repair_orders": ServiceVisit.objects.filter(store__in=stores).count(),
             "followups": FollowUp.objects.filter(store__in=stores).count(),
             "call_attempts": CallAttempt.objects.filter(store__in=stores).count(),
+            "complaints": Complaint.objects.filter(store__in=stores).count(),
         }
 
 

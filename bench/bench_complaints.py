@@ -1,0 +1,202 @@
+"""Complaint figures on the dealer-group data set (`generate_dealer_group` at BENCH_SCALE, with
+its 500,000 complaints at scale 1, 5% of them open):
+
+- the complaint list of one store (GET /complaints/) through Django's test client as that
+  store's customer-service supervisor: the first page as it opens, and filtered (open ones;
+  a category and a severity; overdue only; closed ones by channel), the requests taken in
+  turn; the queries figure is the most any of those pages ran;
+- the page of a complaint of that store, a different random one each request;
+- one escalation pass (`complaints.escalation.escalate_overdue`) over every open complaint of
+  the group (25,000 at scale 1): their escalation is reset (level 0, due at their deadline) and
+  the pass runs at a moment just after the last deadline, so every open complaint is overdue
+  and those overdue for a day or two go up two or three levels at once (an e-mail per level
+  and person). Afterwards the complaints are put back as they were and what the pass wrote
+  (e-mails, history rows) is deleted.
+"""
+import random
+import sys
+import time
+
+from bench.run import p95_ms, timed
+
+WARMUP = 10
+LIST_REPEAT = 100
+DETAIL_REPEAT = 100
+SEED = 7
+LIST_FILTERS = (
+    {},
+    {"status": "open"},
+    {"category": "repair_quality", "severity": "general"},
+    {"overdue": "on"},
+    {"status": "closed", "channel": "phone"},
+)
+
+
+def _supervisor(store):
+    """A customer-service supervisor (role cs_supervisor) of `store`, with no e-mail address,
+    so the escalation pass never writes to this user."""
+    from django.contrib.auth.models import Group
+
+    from aftersales.models import User
+    from aftersales.roles import sync_roles
+
+    if not Group.objects.filter(name="cs_supervisor").exists():
+        sync_roles()
+    user, created = User.objects.get_or_create(
+        username=f"bench-cs-sup-{store.code}", defaults={"full_name": "基准客服主管"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name="cs_supervisor"))
+        user.stores.add(store)
+    return user
+
+
+def _count_queries(fn):
+    from django.db import connection
+
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        fn()
+    return len(executed)
+
+
+def _missing(name, response):
+    """The views are written alongside this bench: a 404 means "not there yet"."""
+    if response.status_code == 404:
+        print(f"# complaints: the {name} view answers 404 (not written yet?); no figure", file=sys.stderr)
+        return True
+    assert response.status_code == 200, (name, response.status_code)
+    return False
+
+
+def _list_figures(client):
+    from django.urls import reverse
+
+    url = reverse("complaints:list")
+    if _missing("list", client.get(url)):
+        return []
+    turn = iter(range(10 ** 9))
+
+    def fetch():
+        params = LIST_FILTERS[next(turn) % len(LIST_FILTERS)]
+        response = client.get(url, params)
+        assert response.status_code == 200, (params, response.status_code)
+
+    for _ in range(WARMUP):
+        fetch()
+    queries = max(
+        _count_queries(lambda p=params: client.get(url, p)) for params in LIST_FILTERS
+    )
+    samples = timed(fetch, LIST_REPEAT)
+    return [("complaints.list.p95_ms", p95_ms(samples), "ms"), ("complaints.list.queries", queries, "queries")]
+
+
+def _sample_ids(store, count, rng):
+    """`count` random complaints of the store (by id, no ORDER BY random())."""
+    from django.db.models import Max, Min
+
+    from complaints.models import Complaint
+
+    rows = Complaint.objects.filter(store=store)
+    bounds = rows.aggregate(low=Min("id"), high=Max("id"))
+    found = set()
+    while len(found) < count:
+        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(2 * count)]
+        found.update(rows.filter(id__in=ids).values_list("id", flat=True))
+    picked = sorted(found)
+    rng.shuffle(picked)
+    return picked[:count]
+
+
+def _detail_figure(client, store):
+    from django.urls import reverse
+
+    ids = iter(_sample_ids(store, WARMUP + DETAIL_REPEAT + 1, random.Random(SEED)))
+    if _missing("detail", client.get(reverse("complaints:detail", args=[next(ids)]))):
+        return []
+
+    def fetch():
+        response = client.get(reverse("complaints:detail", args=[next(ids)]))
+        assert response.status_code == 200, response.status_code
+
+    for _ in range(WARMUP):
+        fetch()
+    samples = timed(fetch, DETAIL_REPEAT)
+    return [("complaints.detail.p95_ms", p95_ms(samples), "ms")]
+
+
+OPEN_SQL = "status IN ('new', 'assigned', 'answered')"
+
+
+def _escalation_figures():
+    """The pass commits batch by batch as in production (its history rows and deferred
+    foreign-key checks included); the escalation state of the open complaints is kept in a
+    temporary table before and put back after, and the e-mails and history rows it wrote are
+    deleted, so the data set stays as generated."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from aftersales.messaging.models import OutboundMessage
+    from complaints.escalation import escalate_overdue
+    from customers.generation import loading_transaction
+
+    overdue_mails = "DELETE FROM aftersales_outboundmessage WHERE kind = 'complaint_overdue'"
+    with loading_transaction(), connection.cursor() as cursor:
+        cursor.execute(overdue_mails)  # left by an interrupted run, whose keys would be skipped
+        cursor.execute("DROP TABLE IF EXISTS bench_escalation")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_escalation AS SELECT id, escalation_level, escalate_at "
+            f"FROM complaints_complaint WHERE {OPEN_SQL}"
+        )
+        cursor.execute(f"UPDATE complaints_complaint SET escalation_level = 0, escalate_at = due_at WHERE {OPEN_SQL}")
+        reset = cursor.rowcount
+        cursor.execute(f"SELECT max(due_at) FROM complaints_complaint WHERE {OPEN_SQL}")
+        (last_deadline,) = cursor.fetchone()
+    if last_deadline is None:
+        raise RuntimeError("the group has no open complaint")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        (began,) = cursor.fetchone()
+    try:
+        started = time.perf_counter()
+        made = escalate_overdue(now=last_deadline + dt.timedelta(minutes=1))
+        took = time.perf_counter() - started
+        written = OutboundMessage.objects.filter(kind="complaint_overdue").count()
+    finally:
+        with loading_transaction(), connection.cursor() as cursor:
+            cursor.execute(overdue_mails)
+            cursor.execute("DELETE FROM complaints_complaintevent WHERE pgh_created_at >= %s", [began])
+            cursor.execute(
+                "UPDATE complaints_complaint c SET escalation_level = b.escalation_level, escalate_at = b.escalate_at "
+                "FROM bench_escalation b WHERE c.id = b.id"
+            )
+            cursor.execute("DROP TABLE bench_escalation")
+    return [
+        ("complaints.escalation_pass_s", round(took, 2), "s"),
+        ("complaints.escalation_pass.open_complaints", reset, "complaints"),
+        ("complaints.escalation_pass.escalations", made, "escalations"),
+        ("complaints.escalation_pass.emails", written, "emails"),
+    ]
+
+
+def run(scale):
+    from django.test import Client
+
+    from aftersales.models import Store
+    from customers.generation import PREFIX, generate_dealer_group
+
+    generate_dealer_group(scale)  # idempotent: cheap once the data set is there
+    store = Store.objects.get(code=f"{PREFIX}001")
+    client = Client()
+    client.force_login(_supervisor(store))
+    yield from _list_figures(client)
+    yield from _detail_figure(client, store)
+    yield from _escalation_figures()
