@@ -4,13 +4,21 @@ A step that passes its deadline is told to the person responsible for it (level 
 handler), `escalate_every_hours` later to the store's customer-service supervisors (level 2),
 as much later again to its managers (level 3); each level once per step. The level is kept on
 the complaint and the rows due for the next level are found by the partial index on
-`escalate_at`, so a pass reads only what it acts on. A pass that runs late sends every level
-already due at once; a pass run twice (or two at once: SKIP LOCKED) sends nothing twice, and
-each email's idempotency key makes even a replayed transaction harmless.
-"""
-import zoneinfo
+`escalate_at`, so a pass reads only what it acts on. A pass that runs late reaches every level
+already due at once.
 
-from django.db import transaction
+Each person gets one email per pass (a batch), listing their newly overdue complaints, rather
+than one per complaint: after a weekend a manager hears of forty complaints in one message, not
+forty. The new levels and the emails are written in one transaction per batch, so a pass run
+twice (or two at once: SKIP LOCKED) sends nothing twice, and each email's idempotency key,
+derived from what it lists, makes even a replayed batch harmless.
+"""
+import hashlib
+import zoneinfo
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,14 +26,19 @@ from django.utils.translation import gettext as _
 
 from aftersales.messaging.models import Channel
 from aftersales.messaging.services import queue_messages
-from aftersales.models import User
+from aftersales.models import Department, Store, User
 
 from .deadlines import next_escalation
 from .models import Complaint, DeadlinePolicy
 
 Status = Complaint.Status
 HANDLER, SUPERVISOR, MANAGER = 1, 2, 3
-BATCH = 1000
+BATCH = 5000
+# Lines listed in one email; the rest are behind the link to the overdue list.
+LINES_PER_EMAIL = 100
+
+_FIELDS = ("pk", "store_id", "number", "status", "category", "severity", "due_at", "step_started_at",
+           "escalation_level", "handler_id", "department_id", "created_by_id", "customer__name")
 
 
 def step_label(status) -> str:
@@ -36,87 +49,116 @@ def step_label(status) -> str:
     }.get(status, "")
 
 
-def _staff(store_id, role):
-    return list(
-        User.objects.filter(is_active=True, groups__name=role)
-        .filter(Q(stores=store_id) | Q(all_stores=True))
-        .exclude(email="").distinct().order_by("pk")
-    )
-
-
-class _Recipients:
-    """Who hears of an overdue step at each level, with each store's people read once."""
+class _People:
+    """Who hears of an overdue step at each level, each store's and each person's row read once
+    a pass."""
 
     def __init__(self):
-        self.by_store = {}
+        self.by_role = {}
+        self.users = {}
+        self.heads = {}
+
+    def load(self, rows):
+        wanted = {r["handler_id"] for r in rows} | {r["created_by_id"] for r in rows}
+        departments = {r["department_id"] for r in rows} - set(self.heads)
+        self.heads.update(Department.objects.filter(pk__in=departments).values_list("pk", "head_id"))
+        wanted |= {head for head in self.heads.values()}
+        wanted -= set(self.users) | {None}
+        self.users.update(
+            (user.pk, user) for user in User.objects.filter(pk__in=wanted, is_active=True).exclude(email="")
+            .only("pk", "email", "full_name")
+        )
 
     def _role(self, store_id, role):
         key = (store_id, role)
-        if key not in self.by_store:
-            self.by_store[key] = _staff(store_id, role)
-        return self.by_store[key]
+        if key not in self.by_role:
+            self.by_role[key] = list(
+                User.objects.filter(is_active=True, groups__name=role)
+                .filter(Q(stores=store_id) | Q(all_stores=True))
+                .exclude(email="").distinct().order_by("pk").only("pk", "email", "full_name")
+            )
+        return self.by_role[key]
 
-    def at(self, complaint, level):
-        if level == MANAGER:
-            return self._role(complaint.store_id, "manager")
-        supervisors = self._role(complaint.store_id, "cs_supervisor")
+    def at(self, row, level):
+        if level >= MANAGER:
+            return self._role(row["store_id"], "manager")
+        supervisors = self._role(row["store_id"], "cs_supervisor")
         if level == SUPERVISOR:
             return supervisors
         # The handler: whoever the step waits on.
-        if complaint.status == Status.ASSIGNED:
-            person = complaint.handler or (complaint.department.head if complaint.department_id else None)
-        elif complaint.status == Status.ANSWERED:
-            person = complaint.created_by
+        if row["status"] == Status.ASSIGNED:
+            person = row["handler_id"] or self.heads.get(row["department_id"])
+        elif row["status"] == Status.ANSWERED:
+            person = row["created_by_id"]
         else:
             person = None
-        if person is not None and person.is_active and person.email:
-            return [person]
-        return supervisors
+        return [self.users[person]] if person in self.users else supervisors
 
 
 def escalate_overdue(*, now=None) -> int:
     """One pass; returns how many escalations (complaint × level) it made."""
     now = now or timezone.now()
-    recipients, policies, made = _Recipients(), {}, 0
+    people, policies, stores, made = _People(), {}, {}, 0
     with translation.override("zh-hans"):
+        link = f"{settings.SITE_URL}{reverse('complaints:list')}?overdue=on"
+        labels = {status: step_label(status) for status in Complaint.OPEN}
         while True:
             with transaction.atomic():
-                due = list(
+                rows = list(
                     Complaint.objects.select_for_update(of=("self",), skip_locked=True)
-                    .select_related("store", "customer", "handler", "department__head", "created_by")
-                    .filter(escalate_at__lte=now)
-                    .order_by("escalate_at")[:BATCH]
+                    .filter(escalate_at__lte=now).order_by("escalate_at").values(*_FIELDS)[:BATCH]
                 )
-                if not due:
+                if not rows:
                     return made
-                messages = []
-                for complaint in due:
-                    if complaint.store_id not in policies:
-                        policies[complaint.store_id] = DeadlinePolicy.for_store(complaint.store_id)
-                    policy = policies[complaint.store_id].for_complaint(complaint.category, complaint.severity)
-                    while complaint.escalate_at is not None and complaint.escalate_at <= now:
-                        complaint.escalation_level += 1
-                        complaint.escalate_at = next_escalation(complaint.due_at, complaint.escalation_level, policy)
-                        messages += _notices(complaint, recipients.at(complaint, complaint.escalation_level))
+                people.load(rows)
+                digests = defaultdict(dict)  # (store, person) → {complaint: line}
+                ids, levels, next_times = [], [], []
+                for row in rows:
+                    if row["store_id"] not in policies:
+                        policies[row["store_id"]] = DeadlinePolicy.for_store(row["store_id"])
+                        stores[row["store_id"]] = Store.objects.get(pk=row["store_id"])
+                    policy = policies[row["store_id"]].for_complaint(row["category"], row["severity"])
+                    level, escalate_at = row["escalation_level"], None
+                    line = _line(row, labels, stores[row["store_id"]])
+                    while True:
+                        level += 1
+                        for person in people.at(row, level):
+                            digests[(row["store_id"], person)][row["pk"]] = line
                         made += 1
-                Complaint.objects.bulk_update(due, ["escalation_level", "escalate_at"])
-                queue_messages(messages)
+                        escalate_at = next_escalation(row["due_at"], level, policy)
+                        if escalate_at is None or escalate_at > now:
+                            break
+                    ids.append(row["pk"])
+                    levels.append(level)
+                    next_times.append(escalate_at)
+                _save_levels(ids, levels, next_times)
+                queue_messages(_emails(digests, stores, link))
 
 
-def _notices(complaint, people):
-    zone = zoneinfo.ZoneInfo(complaint.store.time_zone)
-    due = complaint.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    step_key = int(complaint.step_started_at.timestamp())
-    context = {
-        "number": complaint.number, "step": step_label(complaint.status), "due": due,
-        "customer": complaint.customer.name, "summary": complaint.description[:500],
-        "link": reverse("complaints:detail", args=[complaint.pk]),
-    }
-    return [
-        {
-            "store": complaint.store, "kind": "complaint_overdue", "channel": Channel.EMAIL, "to": person.email,
-            "context": context,
-            "idempotency_key": f"complaint-overdue:{complaint.pk}:{step_key}:{complaint.escalation_level}:{person.pk}",
+def _line(row, labels, store):
+    due = row["due_at"].astimezone(zoneinfo.ZoneInfo(store.time_zone))
+    return f"{row['number']} {row['customer__name']} · {labels[row['status']]} · {due:%Y-%m-%d %H:%M}"
+
+
+def _save_levels(ids, levels, next_times):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Complaint._meta.db_table} c SET escalation_level = u.level, escalate_at = u.next
+                FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[]) AS u(id, level, next)
+                WHERE c.id = u.id""",
+            [ids, levels, next_times],
+        )
+
+
+def _emails(digests, stores, link):
+    for (store_id, person), lines in digests.items():
+        listed = [lines[pk] for pk in sorted(lines)]
+        summary = "\n".join(listed[:LINES_PER_EMAIL])
+        if len(listed) > LINES_PER_EMAIL:
+            summary += "\n" + _("… and %(count)s more.") % {"count": len(listed) - LINES_PER_EMAIL}
+        key = hashlib.sha256(",".join(map(str, sorted(lines))).encode() + b"|" + summary.encode()).hexdigest()[:32]
+        yield {
+            "store": stores[store_id], "kind": "complaint_overdue", "channel": Channel.EMAIL, "to": person.email,
+            "context": {"count": len(listed), "summary": summary, "link": link},
+            "idempotency_key": f"complaint-overdue:{person.pk}:{key}",
         }
-        for person in people
-    ]

@@ -42,8 +42,7 @@ KINDS = {
         _kind("daily_call_summary", _("End-of-day call summary"), Purpose.SERVICE, "date", "summary"),
         _kind("weekly_findings", _("Weekly findings for a department"), Purpose.SERVICE,
               "department", "week", "summary"),
-        _kind("complaint_overdue", _("Overdue complaint"), Purpose.SERVICE,
-              "number", "step", "due", "customer", "summary", "link"),
+        _kind("complaint_overdue", _("Overdue complaints"), Purpose.SERVICE, "count", "summary", "link"),
     )
 }
 

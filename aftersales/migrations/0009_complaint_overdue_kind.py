@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='messagetemplate',
             name='kind',
-            field=models.CharField(choices=[('verification_code', 'Verification code'), ('complaint_outcome', 'Complaint outcome'), ('appointment_reminder', 'Appointment reminder'), ('maintenance_due', 'Maintenance due'), ('insurance_due', 'Insurance renewal'), ('birthday', 'Birthday greeting'), ('holiday', 'Holiday greeting'), ('promotion', 'Promotion'), ('daily_call_summary', 'End-of-day call summary'), ('weekly_findings', 'Weekly findings for a department'), ('complaint_overdue', 'Overdue complaint')], max_length=40, verbose_name='kind'),
+            field=models.CharField(choices=[('verification_code', 'Verification code'), ('complaint_outcome', 'Complaint outcome'), ('appointment_reminder', 'Appointment reminder'), ('maintenance_due', 'Maintenance due'), ('insurance_due', 'Insurance renewal'), ('birthday', 'Birthday greeting'), ('holiday', 'Holiday greeting'), ('promotion', 'Promotion'), ('daily_call_summary', 'End-of-day call summary'), ('weekly_findings', 'Weekly findings for a department'), ('complaint_overdue', 'Overdue complaints')], max_length=40, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='outboundmessage',
             name='kind',
-            field=models.CharField(choices=[('verification_code', 'Verification code'), ('complaint_outcome', 'Complaint outcome'), ('appointment_reminder', 'Appointment reminder'), ('maintenance_due', 'Maintenance due'), ('insurance_due', 'Insurance renewal'), ('birthday', 'Birthday greeting'), ('holiday', 'Holiday greeting'), ('promotion', 'Promotion'), ('daily_call_summary', 'End-of-day call summary'), ('weekly_findings', 'Weekly findings for a department'), ('complaint_overdue', 'Overdue complaint')], max_length=40, verbose_name='kind'),
+            field=models.CharField(choices=[('verification_code', 'Verification code'), ('complaint_outcome', 'Complaint outcome'), ('appointment_reminder', 'Appointment reminder'), ('maintenance_due', 'Maintenance due'), ('insurance_due', 'Insurance renewal'), ('birthday', 'Birthday greeting'), ('holiday', 'Holiday greeting'), ('promotion', 'Promotion'), ('daily_call_summary', 'End-of-day call summary'), ('weekly_findings', 'Weekly findings for a department'), ('complaint_overdue', 'Overdue complaints')], max_length=40, verbose_name='kind'),
         ),
     ]

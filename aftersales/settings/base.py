@@ -209,6 +209,8 @@ SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(DATA_DIR / "sms")))
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "")
 EMAIL_MESSAGE_BACKEND = "aftersales.messaging.backends.DjangoEmailBackend"
+# Where staff reach the application, for links in emails (they are sent by jobs, with no request).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 MARKETING_DAILY_CAP = env_int("MARKETING_DAILY_CAP", 1)
 
 # --- Operations ------------------------------------------------------------------------------

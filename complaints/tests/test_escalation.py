@@ -79,8 +79,9 @@ def test_a_late_run_sends_every_level_already_due_once(complaint):
     assert escalate_overdue(now=ANSWER_DUE + 72 * HOUR) == 3
     assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
     message = OutboundMessage.objects.get(to="handler@example.com")
-    assert message.channel == "email" and message.context["number"] == complaint.number
-    assert message.context["link"] == f"/complaints/{complaint.pk}/"
+    assert message.channel == "email" and message.context["count"] == 1
+    assert message.context["summary"].startswith(f"{complaint.number} {complaint.customer.name} · 部门答复 · 2026-11-26 23:59")
+    assert message.context["link"].endswith("/complaints/?overdue=on")
 
 
 @pytest.mark.django_db
@@ -128,4 +129,17 @@ def test_the_job_runs_in_a_real_worker(celery_worker, store_a, people):
 
     make_complaint(store=store_a, by=people["supervisor"], now=REGISTERED - dt.timedelta(days=30))
     task.delay()
-    assert wait_for(lambda: overdue_emails() == ["gm@example.com", "sup@example.com", "sup@example.com"])
+    # Levels 1 and 2 both reach the supervisor, in one email.
+    assert wait_for(lambda: overdue_emails() == ["gm@example.com", "sup@example.com"])
+
+
+@pytest.mark.django_db
+def test_each_person_gets_one_email_listing_all_their_overdue_complaints(store_a, people):
+    for _n in range(3):
+        make_complaint(store=store_a, by=people["supervisor"], status="assigned", department=people["department"],
+                       now=REGISTERED)
+    escalate_overdue(now=ANSWER_DUE + HOUR)
+    message = OutboundMessage.objects.get(kind="complaint_overdue")
+    assert message.to == "head@example.com" and message.context["count"] == 3
+    numbers = sorted(Complaint.objects.values_list("number", flat=True))
+    assert [line.split(" ")[0] for line in message.context["summary"].splitlines()] == numbers

@@ -54,8 +54,8 @@ SMS_WORDING = {
         "[{store}] Findings for {department}, week of {week}: {summary}",
     ),
     "complaint_overdue": (
-        "投诉{number}（{customer}）{step}已超时，期限{due}：{link}",
-        "[{store}] Complaint {number} ({customer}) is overdue: {step}, due {due}. {link}",
+        "{count}条投诉已超时：{summary}",
+        "[{store}] {count} complaints overdue: {summary}",
     ),
 }
 
@@ -70,9 +70,10 @@ EMAIL_WORDING = {
         ("{store}: findings for {department}, week of {week}", "{summary}"),
     ),
     "complaint_overdue": (
-        ("{store} 投诉{number}已超时：{step}", "投诉{number}（{customer}）：{step}，期限{due}。\n\n{summary}\n\n{link}"),
-        ("{store}: complaint {number} is overdue: {step}",
-         "Complaint {number} ({customer}): {step}, due {due}.\n\n{summary}\n\n{link}"),
+        ("{store} {count}条投诉已超时", "以下投诉已超过处理期限（编号、客户、环节、期限）：\n\n{summary}\n\n全部超时投诉：{link}"),
+        ("{store}: {count} complaints overdue",
+         "These complaints are past their deadline (number, customer, step, due):\n\n{summary}\n\n"
+         "All overdue complaints: {link}"),
     ),
 }
 
