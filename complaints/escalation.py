@@ -41,14 +41,6 @@ _FIELDS = ("pk", "store_id", "number", "status", "category", "severity", "due_at
            "escalation_level", "handler_id", "department_id", "created_by_id", "customer__name")
 
 
-def step_label(status) -> str:
-    return {
-        Status.NEW: _("acknowledge and route to a department"),
-        Status.ASSIGNED: _("the department's answer"),
-        Status.ANSWERED: _("call the customer back"),
-    }.get(status, "")
-
-
 class _People:
     """Who hears of an overdue step at each level, each store's and each person's row read once
     a pass."""
@@ -101,7 +93,7 @@ def escalate_overdue(*, now=None) -> int:
     people, policies, stores, made = _People(), {}, {}, 0
     with translation.override("zh-hans"):
         link = f"{settings.SITE_URL}{reverse('complaints:list')}?overdue=on"
-        labels = {status: step_label(status) for status in Complaint.OPEN}
+        labels = {status: Complaint(status=status).step_label for status in Complaint.OPEN}
         while True:
             with transaction.atomic():
                 rows = list(

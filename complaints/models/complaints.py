@@ -160,6 +160,15 @@ class Complaint(models.Model):
     OPEN = (Status.NEW, Status.ASSIGNED, Status.ANSWERED)
 
     @property
+    def step_label(self):
+        """What the complaint waits for now; empty once closed or cancelled."""
+        return {
+            self.Status.NEW: _("Acknowledge and route to a department"),
+            self.Status.ASSIGNED: _("The department answers"),
+            self.Status.ANSWERED: _("Call the customer back"),
+        }.get(self.status, "")
+
+    @property
     def is_open(self):
         return self.status in self.OPEN
 

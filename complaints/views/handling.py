@@ -22,11 +22,6 @@ DUPLICATES = 20
 
 Status = Complaint.Status
 
-STEP_LABELS = {
-    Status.NEW: gettext_lazy("Acknowledge and route to a department"),
-    Status.ASSIGNED: gettext_lazy("The department answers"),
-    Status.ANSWERED: gettext_lazy("Call the customer back"),
-}
 ESCALATION_LABELS = {
     1: gettext_lazy("Handler reminded"),
     2: gettext_lazy("Escalated to the supervisor"),
@@ -94,7 +89,7 @@ def _detail_page(request, complaint, *, forms=None, error=None, status=200):
         "customer": complaint.customer,
         "now": now,
         "overdue": complaint.is_overdue(now),
-        "step_label": STEP_LABELS.get(complaint.status),
+        "step_label": complaint.step_label,
         "escalation_label": ESCALATION_LABELS.get(complaint.escalation_level),
         "transitions": complaint.transitions.select_related("actor").order_by("at", "id"),
         "attachments": complaint.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"),
