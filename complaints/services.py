@@ -73,3 +73,14 @@ def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by) -> C
     locked.status = Dissatisfaction.Status.COMPLAINT
     locked.save(update_fields=["status"])
     return complaint
+
+
+def complaints_from_open_dissatisfactions() -> int:
+    """The complaints of the dissatisfactions still open (those recorded before complaints were
+    made from them automatically), each in its own transaction, oldest first."""
+    made = 0
+    open_ones = Dissatisfaction.objects.filter(status=Dissatisfaction.Status.OPEN).order_by("created_at", "pk")
+    for dissatisfaction in open_ones.select_related("recorded_by").iterator(chunk_size=500):
+        complaint_from_dissatisfaction(dissatisfaction, by=dissatisfaction.recorded_by)
+        made += 1
+    return made

@@ -1,6 +1,7 @@
 """The complaint loop's core: numbers, automatic severity, every legal and illegal move per role,
 concurrent moves, and complaints made from return-visit dissatisfactions."""
 import datetime as dt
+import io
 
 import pytest
 
@@ -182,3 +183,24 @@ def test_cancelling_a_complaint_from_a_return_visit_dismisses_the_finding(store_
     finding.refresh_from_db()
     assert finding.status == Dissatisfaction.Status.DISMISSED
     assert complaint.transitions.latest("at").note == "客户表示只是随口一说，无需处理"
+
+
+def test_dissatisfactions_recorded_before_the_loop_become_complaints_once(store_a, personas):
+    from django.core.management import call_command
+
+    followup = FollowUpFactory(store=store_a)
+    older = [
+        Dissatisfaction.objects.create(
+            store=store_a, customer=followup.customer, visit=followup.visit, followup=followup,
+            reasons=["timeliness"], customer_words=words, recorded_by=personas["cs_agent"],
+        )
+        for words in ("等了很久", "没人通知取车")
+    ]
+    out = io.StringIO()
+    call_command("complaints_from_dissatisfactions", stdout=out)
+    call_command("complaints_from_dissatisfactions", stdout=out)
+    assert out.getvalue().splitlines() == ["complaints: 2", "complaints: 0"]
+    for finding in older:
+        finding.refresh_from_db()
+        assert finding.status == "complaint" and finding.complaint.category == "waiting_time"
+        assert finding.complaint.created_at == finding.created_at
