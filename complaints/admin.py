@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from aftersales.admin import StoreScopedAdmin
+
 from .calendar import calendar_changed
 from .models import CalendarDay, CalendarYear, DeadlinePolicy
 
@@ -16,7 +18,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = CalendarDay.Source.ADMIN
         super().save_model(request, obj, form, change)
-        calendar_changed(obj.day)
+        # A day moved to another date changes the deadlines counted over both.
+        calendar_changed(min(form.initial.get("day") or obj.day, obj.day))
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -35,7 +38,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(admin.ModelAdmin):
+class DeadlinePolicyAdmin(StoreScopedAdmin):
     """Each store's deadlines per category and severity; the most specific row applies."""
 
     list_display = ["store", "category", "severity", "acknowledge_hours", "answer_working_days",

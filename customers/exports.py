@@ -10,6 +10,16 @@ from openpyxl import Workbook
 from .normalize import mask_mobile
 
 EXPORT_CHUNK = 2000
+# A cell text beginning with one of these is taken as a formula by spreadsheet programs (and by
+# openpyxl when it starts with "="): text typed by a customer must never run as one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """`value` for a cell: text that a spreadsheet would read as a formula is quoted."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _xlsx_response(filename, title, header, rows):
@@ -17,7 +27,7 @@ def _xlsx_response(filename, title, header, rows):
     sheet = workbook.create_sheet(title=title)
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([as_text(value) for value in row])
     spool = tempfile.TemporaryFile()
     workbook.save(spool)
     spool.seek(0)

@@ -123,3 +123,13 @@ def test_saving_a_day_in_the_admin_recomputes_deadlines_in_the_worker(
     })
     assert response.status_code == 302
     assert wait_for(lambda: complaint.__class__.objects.get(pk=complaint.pk).due_at == end_of(dt.date(2026, 12, 3)))
+
+
+def test_a_store_s_administrator_sees_and_sets_only_that_store_s_deadlines(client, personas, store_a, store_b):
+    DeadlinePolicy.objects.create(store=store_b, acknowledge_hours=1)
+    mine = DeadlinePolicy.objects.create(store=store_a, acknowledge_hours=12)
+    client.force_login(personas["admin"])
+    listing = client.get("/admin/complaints/deadlinepolicy/")
+    assert list(listing.context["cl"].result_list) == [mine]
+    form = client.get("/admin/complaints/deadlinepolicy/add/").context["adminform"].form
+    assert list(form.fields["store"].queryset) == [store_a]

