@@ -192,7 +192,7 @@ WHERE r.is_active AND r.trigger = 'care_call' AND src.due <= %(day)s
   AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
   AND NOT EXISTS (
       SELECT 1 FROM visits_dissatisfaction newer
-      WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at
+      WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at AND newer.status <> 'dismissed'
         AND (newer.created_at AT TIME ZONE s.time_zone)::date <= src.due)
   AND NOT EXISTS (
       SELECT 1 FROM complaints_complaint newer

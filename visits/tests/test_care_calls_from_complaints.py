@@ -159,6 +159,15 @@ def test_a_newer_cancelled_complaint_does_not_restart_the_count(store_a, persona
     assert care_calls(complaint) == [DAY + days(30), DAY + days(60)]
 
 
+def test_a_newer_finding_dismissed_with_its_complaint_does_not_restart_the_count(store_a, personas):
+    complaint = complaint_of(store_a, personas["cs_supervisor"])
+    repeat = unhappy_call(store_a, personas["cs_agent"], AT + days(45), complaint.customer)
+    repeat.complaint.cancel(by=personas["cs_supervisor"], reason="与前一条投诉重复", duplicate_of=complaint)
+    run_on(30, 60, 75)
+    assert care_calls(complaint) == [DAY + days(30), DAY + days(60)]
+    assert not repeat.care_calls.exists()
+
+
 def test_care_calls_to_a_customer_who_must_not_be_contacted_are_skipped(store_a, personas):
     complaint = complaint_of(store_a, personas["cs_supervisor"])
     complaint.customer.do_not_contact = True
