@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -75,9 +76,18 @@ def keyset_after(order, cursor) -> Q:
     return Q()
 
 
+def keyset_filter(queryset, order, cursor):
+    """`queryset` after `cursor` in `order`; all of it when the cursor is not one this module
+    made (values of the wrong type: a link tampered with starts again from the top)."""
+    try:
+        return queryset.filter(keyset_after(order, cursor))
+    except (ValidationError, ValueError, TypeError):
+        return queryset
+
+
 def keyset_page(queryset, *, order, cursor=None, size=50) -> KeysetPage:
     """One page of `queryset` in `order` (fields that are never null, last one unique)."""
-    queryset = queryset.order_by(*order).filter(keyset_after(order, cursor))
+    queryset = keyset_filter(queryset.order_by(*order), order, cursor)
     rows = list(queryset[: size + 1])
     items, more = rows[:size], len(rows) > size
     next_cursor = None

@@ -49,6 +49,9 @@ class _People:
         self.by_role = {}
         self.users = {}
         self.heads = {}
+        # Who may call customers back: the callback step's reminder goes to its registrar only
+        # if they can (an advisor's on-site finding is called back by customer service).
+        self.callers = set()
 
     def load(self, rows):
         wanted = {r["handler_id"] for r in rows} | {r["created_by_id"] for r in rows}
@@ -56,10 +59,12 @@ class _People:
         self.heads.update(Department.objects.filter(pk__in=departments).values_list("pk", "head_id"))
         wanted |= {head for head in self.heads.values()}
         wanted -= set(self.users) | {None}
-        self.users.update(
-            (user.pk, user) for user in User.objects.filter(pk__in=wanted, is_active=True).exclude(email="")
-            .only("pk", "email", "full_name")
+        found = User.objects.filter(pk__in=wanted, is_active=True).exclude(email="")
+        self.users.update((user.pk, user) for user in found.only("pk", "email", "full_name"))
+        callback = Q(groups__permissions__codename="callback_complaint") | Q(
+            user_permissions__codename="callback_complaint"
         )
+        self.callers.update(found.filter(callback).values_list("pk", flat=True))
 
     def _role(self, store_id, role):
         key = (store_id, role)
@@ -75,15 +80,16 @@ class _People:
         if level >= MANAGER:
             return self._role(row["store_id"], "manager")
         supervisors = self._role(row["store_id"], "cs_supervisor")
+        if row["status"] == Status.NEW:
+            # Routing is the supervisors' own step: they hear first, and the manager next.
+            return supervisors if level == HANDLER else []
         if level == SUPERVISOR:
             return supervisors
         # The handler: whoever the step waits on.
         if row["status"] == Status.ASSIGNED:
             person = row["handler_id"] or self.heads.get(row["department_id"])
-        elif row["status"] == Status.ANSWERED:
-            person = row["created_by_id"]
         else:
-            person = None
+            person = row["created_by_id"] if row["created_by_id"] in self.callers else None
         return [self.users[person]] if person in self.users else supervisors
 
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.utils import timezone
@@ -46,7 +48,7 @@ class ComplaintFilter(django_filters.FilterSet):
         ]
 
     def __init__(self, data=None, queryset=None, *, request, prefix=None):
-        self.now = timezone.now()
+        self.now = _page_moment(request.GET.get("at"))
         self.stores = selectors.visible_stores(request.user)
         self.store_ids = [store.pk for store in self.stores]
         if queryset is None:
@@ -106,3 +108,17 @@ class ComplaintFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(selectors.overdue(self.now)) if value else queryset
+
+
+def _page_moment(raw):
+    """The moment a list's first page was read, carried by its "next page" links so that every
+    page splits overdue from the rest alike (else a complaint falling overdue between two pages
+    would be left out of both). A missing, malformed, future or stale value means now."""
+    now = timezone.now()
+    try:
+        moment = dt.datetime.fromtimestamp(float(raw), tz=dt.UTC) if raw else None
+    except (ValueError, OverflowError, OSError):
+        moment = None
+    if moment is None or not now - dt.timedelta(hours=1) <= moment <= now:
+        return now
+    return moment

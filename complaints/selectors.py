@@ -19,7 +19,7 @@ from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import gettext as _
 
 from aftersales.models import Department, Store
-from aftersales.pagination import keyset_after, keyset_page
+from aftersales.pagination import keyset_filter, keyset_page
 from aftersales.scoping import for_user
 from customers.models import Customer, ServiceVisit, Vehicle
 from customers.normalize import (
@@ -254,7 +254,7 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     urgent = urgent[:overdue_limit]
     rest = queryset.exclude(pk__in=[complaint.pk for complaint in urgent])
     candidates = first_in_each_store(
-        rest.filter(keyset_after(LIST_ORDER, cursor)), store_ids, LIST_ORDER, size + 1
+        keyset_filter(rest, LIST_ORDER, cursor), store_ids, LIST_ORDER, size + 1
     )
     if len(store_ids) > 1:
         candidates = Complaint.objects.filter(pk__in=candidates).order_by(*LIST_ORDER).values("pk")[: size + 1]

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.models import Customer
 from visits.models import Dissatisfaction
 
 from .deadlines import schedule_step
@@ -21,9 +22,12 @@ Severity = Complaint.Severity
 @transaction.atomic
 def register_complaint(*, store, customer, channel, category, description, by, severity=Severity.GENERAL,
                        visit=None, staff_concerned="", dissatisfaction=None, now=None) -> Complaint:
+    # The customer's row lock makes a concurrent registration (an agent and the online form at
+    # once) wait, then count this one: the third complaint is always seen as the third.
+    Customer.objects.select_for_update().filter(pk=customer.pk).values("pk").first()
     now = now or timezone.now()
     earlier = Complaint.objects.filter(
-        customer=customer, created_at__gte=now - REPEAT_WINDOW
+        customer=customer, created_at__gte=now - REPEAT_WINDOW, created_at__lte=now
     ).exclude(status=Complaint.Status.CANCELLED).count()
     if earlier + 1 >= REPEATS_TO_ESCALATE and severity == Severity.GENERAL:
         severity = Severity.ESCALATED
@@ -53,8 +57,10 @@ REASON_CATEGORY = {
 
 
 @transaction.atomic
-def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by) -> Complaint:
-    """The complaint a return-visit dissatisfaction becomes, linked both ways; once only."""
+def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by, now=None) -> Complaint:
+    """The complaint a return-visit dissatisfaction becomes, linked both ways; once only.
+    Registered when the finding was recorded, unless `now` says otherwise (a finding taken up
+    late gets its full time to be acknowledged, from `now`)."""
     locked = Dissatisfaction.objects.select_for_update().select_related("store", "customer").get(
         pk=dissatisfaction.pk
     )
@@ -67,8 +73,10 @@ def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by) -> C
     reasons = ", ".join(locked.reason_labels())
     complaint = register_complaint(
         store=locked.store, customer=locked.customer, visit=locked.visit, dissatisfaction=locked,
-        channel=Complaint.Channel.RETURN_VISIT, category=category, by=by,
-        description=f"{reasons}: {locked.customer_words}".strip(": "), now=locked.created_at,
+        # A finding of the advisor's survey at delivery was made in the showroom, not on a call.
+        channel=Complaint.Channel.RETURN_VISIT if locked.followup_id else Complaint.Channel.WALK_IN,
+        category=category, by=by, description=f"{reasons}: {locked.customer_words}".strip(": "),
+        now=now or locked.created_at,
     )
     locked.status = Dissatisfaction.Status.COMPLAINT
     locked.save(update_fields=["status"])
@@ -81,6 +89,6 @@ def complaints_from_open_dissatisfactions() -> int:
     made = 0
     open_ones = Dissatisfaction.objects.filter(status=Dissatisfaction.Status.OPEN).order_by("created_at", "pk")
     for dissatisfaction in open_ones.select_related("recorded_by").iterator(chunk_size=500):
-        complaint_from_dissatisfaction(dissatisfaction, by=dissatisfaction.recorded_by)
+        complaint_from_dissatisfaction(dissatisfaction, by=dissatisfaction.recorded_by, now=timezone.now())
         made += 1
     return made

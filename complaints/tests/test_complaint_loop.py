@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 
 from aftersales.models import Department
 from aftersales.tests.concurrency import run_concurrently
@@ -203,4 +204,30 @@ def test_dissatisfactions_recorded_before_the_loop_become_complaints_once(store_
     for finding in older:
         finding.refresh_from_db()
         assert finding.status == "complaint" and finding.complaint.category == "waiting_time"
-        assert finding.complaint.created_at == finding.created_at
+        # Taken up now, it gets its full day to be acknowledged rather than being overdue at once.
+        assert finding.complaint.due_at > timezone.now() + dt.timedelta(hours=23)
+
+
+def test_a_finding_of_the_on_site_survey_becomes_a_walk_in_complaint(store_a, personas):
+    from visits.services import record_on_site_survey
+
+    followup = FollowUpFactory(store=store_a)
+    record_on_site_survey(visit=followup.visit, by=personas["advisor"], answers={"advisor": 1})
+    complaint = Complaint.objects.get()
+    assert (complaint.channel, complaint.created_by, complaint.visit) == (
+        "walk_in", personas["advisor"], followup.visit
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_registrations_at_once_see_each_other_for_the_third_complaint(store_a, personas):
+    customer = CustomerFactory(store=store_a)
+    register_complaint(store=store_a, customer=customer, channel="phone", category="price",
+                       description="第一次", by=personas["cs_agent"])
+    results, errors = run_concurrently(lambda: register_complaint(
+        store=store_a, customer=customer, channel="online", category="price", description="再次投诉", by=None,
+    ), 2)
+    assert errors == []
+    assert sorted(Complaint.objects.filter(customer=customer).values_list("severity", flat=True)) == [
+        "escalated", "general", "general",
+    ]

@@ -143,3 +143,20 @@ def test_each_person_gets_one_email_listing_all_their_overdue_complaints(store_a
     assert message.to == "head@example.com" and message.context["count"] == 3
     numbers = sorted(Complaint.objects.values_list("number", flat=True))
     assert [line.split(" ")[0] for line in message.context["summary"].splitlines()] == numbers
+
+
+@pytest.mark.django_db
+def test_an_unacknowledged_complaint_reaches_the_supervisors_once_then_the_manager(store_a, people):
+    complaint = make_complaint(store=store_a, by=people["supervisor"], now=REGISTERED)
+    assert escalate_overdue(now=complaint.due_at + 72 * HOUR) == 3
+    assert overdue_emails() == ["gm@example.com", "sup@example.com"]
+
+
+@pytest.mark.django_db
+def test_an_overdue_callback_of_an_advisor_s_finding_goes_to_the_supervisors(store_a, people, make_user):
+    advisor = make_user("advisor", [store_a], email="advisor@example.com")
+    complaint = make_complaint(store=store_a, by=people["supervisor"], status="answered",
+                               department=people["department"], now=REGISTERED)
+    Complaint.objects.filter(pk=complaint.pk).update(created_by=advisor)
+    escalate_overdue(now=Complaint.objects.get(pk=complaint.pk).due_at + HOUR)
+    assert overdue_emails() == ["sup@example.com"]

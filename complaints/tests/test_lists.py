@@ -1,6 +1,9 @@
 """The complaint list, the department inbox and the triage board: scoping, filters, overdue
 first and red, keyset pages, fixed query counts, permissions."""
 import datetime as dt
+import html
+import re
+import time
 import zoneinfo
 
 import pytest
@@ -418,3 +421,26 @@ def test_triage_runs_the_same_queries_for_3_and_30_complaints(client, supervisor
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["awaiting"]) == 8
+
+
+def test_a_complaint_falling_overdue_between_two_pages_is_not_lost(client, supervisor, store_a, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    others = [complaint(store_a, supervisor, age=n * HOUR) for n in range(1, 4)]
+    client.force_login(supervisor)
+    falling = complaint(store_a, supervisor, age=9 * DAY, due_in=dt.timedelta(seconds=1))
+    first = client.get(reverse("complaints:list"))
+    assert numbers(first) == [others[0].number, others[1].number]
+    time.sleep(max(0.0, (falling.due_at - timezone.now()).total_seconds()) + 0.05)
+    link = re.search(r'href="([^"]*)" data-testid="next-page"', first.content.decode()).group(1)
+    second = client.get(reverse("complaints:list") + html.unescape(link))
+    assert numbers(second) == [others[2].number, falling.number]
+
+
+def test_a_tampered_page_link_starts_again_from_the_top(client, supervisor, store_a):
+    import base64
+
+    complaint(store_a, supervisor, age=HOUR)
+    client.force_login(supervisor)
+    forged = base64.urlsafe_b64encode(b'["x","y"]').decode().rstrip("=")
+    response = client.get(reverse("complaints:list"), {"after": forged, "at": "not-a-moment"})
+    assert response.status_code == 200 and len(numbers(response)) == 1

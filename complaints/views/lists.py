@@ -17,7 +17,8 @@ def complaint_list(request):
     context = selectors.complaint_page(
         complaints.qs, store_ids=complaints.chosen_store_ids, now=complaints.now, cursor=request.GET.get("after")
     )
-    context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores)
+    context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores,
+                   page_moment=f"{complaints.now.timestamp():.6f}")
     template = "complaints/partials/list_rows.html" if request.htmx else "complaints/list.html"
     return render(request, template, context)
 
