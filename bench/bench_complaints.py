@@ -17,7 +17,7 @@ import random
 import sys
 import time
 
-from bench.run import p95_ms, timed
+from bench.run import count_queries, p95_ms, timed
 
 WARMUP = 10
 LIST_REPEAT = 100
@@ -53,20 +53,6 @@ def _supervisor(store):
     return user
 
 
-def _count_queries(fn):
-    from django.db import connection
-
-    executed = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fn()
-    return len(executed)
-
-
 def _missing(name, response):
     """The views are written alongside this bench: a 404 means "not there yet"."""
     if response.status_code == 404:
@@ -92,7 +78,7 @@ def _list_figures(client):
     for _ in range(WARMUP):
         fetch()
     queries = max(
-        _count_queries(lambda p=params: client.get(url, p)) for params in LIST_FILTERS
+        count_queries(lambda p=params: client.get(url, p)) for params in LIST_FILTERS
     )
     samples = timed(fetch, LIST_REPEAT)
     return [("complaints.list.p95_ms", p95_ms(samples), "ms"), ("complaints.list.queries", queries, "queries")]

@@ -23,7 +23,7 @@ import time
 import zoneinfo
 from collections import Counter, defaultdict
 
-from bench.run import p95_ms, timed
+from bench.run import count_queries, p95_ms, timed
 
 WARMUP = 10
 PAGE_REPEAT = 60
@@ -62,20 +62,6 @@ def _agent(username, store):
     return user
 
 
-def _count_queries(fn):
-    from django.db import connection
-
-    executed = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fn()
-    return len(executed)
-
-
 # --- The queue page and "next call" on the generated group -------------------------------------
 
 def _queue_page_figures(store, agent):
@@ -92,7 +78,7 @@ def _queue_page_figures(store, agent):
     name = "visits.queue_page"
     for _ in range(WARMUP):
         fetch()
-    queries = _count_queries(fetch)
+    queries = count_queries(fetch)
     samples = timed(fetch, PAGE_REPEAT)
     return [(f"{name}.p95_ms", p95_ms(samples), "ms"), (f"{name}.queries", queries, "queries")]
 

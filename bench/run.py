@@ -40,6 +40,21 @@ def timed(fn, repeat):
     return samples
 
 
+def count_queries(fn):
+    """How many SQL statements `fn()` runs (the pages' fixed query counts)."""
+    from django.db import connection
+
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        fn()
+    return len(executed)
+
+
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
     import django

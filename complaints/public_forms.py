@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.messaging.verification_forms import CheckCodeForm
-from customers.forms import clean_mobile_value
-from customers.normalize import clean_text, normalize_plate
+from customers.forms import clean_mobile_value, clean_plate_value
+from customers.normalize import clean_text
 
 from .models import Complaint
 from .online import PURPOSE
@@ -51,16 +51,7 @@ class ComplaintDetailsForm(forms.Form):
         return clean_mobile_value(self.cleaned_data["mobile"])
 
     def clean_plate(self):
-        raw = self.cleaned_data["plate"].strip()
-        if not raw:
-            return ""
-        try:
-            return normalize_plate(raw)
-        except ValueError:
-            raise ValidationError(
-                _("“%(value)s” is not a Chinese plate (e.g. 京A12345, or 京AD12345 for new energy)."),
-                params={"value": raw},
-            ) from None
+        return clean_plate_value(self.cleaned_data["plate"])
 
     def clean_description(self):
         description = self.cleaned_data["description"].strip()

@@ -248,8 +248,13 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     shown on top. Two queries, on every page."""
     size = size or PAGE_SIZE
     overdue_limit = overdue_limit or OVERDUE_LIMIT
-    late = first_in_each_store(queryset.filter(overdue(now)), store_ids, OVERDUE_ORDER, overdue_limit + 1)
-    urgent = list(_first(Complaint.objects.filter(pk__in=late), OVERDUE_ORDER, overdue_limit + 1))
+    if len(store_ids) == 1:
+        late = queryset.filter(overdue(now), store_id=store_ids[0])
+    else:
+        late = Complaint.objects.filter(
+            pk__in=first_in_each_store(queryset.filter(overdue(now)), store_ids, OVERDUE_ORDER, overdue_limit + 1)
+        )
+    urgent = list(_first(late, OVERDUE_ORDER, overdue_limit + 1))
     more_overdue = len(urgent) > overdue_limit
     urgent = urgent[:overdue_limit]
     rest = queryset.exclude(pk__in=[complaint.pk for complaint in urgent])

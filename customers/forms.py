@@ -22,6 +22,20 @@ def clean_mobile_value(raw):
         ) from None
 
 
+def clean_plate_value(raw):
+    """The normalised plate ("" for none), or a ValidationError in the user's language."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        return normalize_plate(raw)
+    except ValueError:
+        raise ValidationError(
+            _("“%(value)s” is not a Chinese plate (e.g. 京A12345, or 京AD12345 for new energy)."),
+            params={"value": raw},
+        ) from None
+
+
 class StoreChoiceMixin:
     """Limits the store field to the stores the user works at."""
 
@@ -117,16 +131,7 @@ class VehicleForm(MileageConfirmForm, forms.ModelForm):
         }
 
     def clean_plate(self):
-        raw = self.cleaned_data["plate"]
-        if not raw:
-            return ""
-        try:
-            return normalize_plate(raw)
-        except ValueError:
-            raise ValidationError(
-                _("“%(value)s” is not a Chinese plate (e.g. 京A12345, or 京AD12345 for new energy)."),
-                params={"value": raw},
-            ) from None
+        return clean_plate_value(self.cleaned_data["plate"])
 
     def clean_vin(self):
         raw = self.cleaned_data["vin"]
