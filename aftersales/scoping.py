@@ -27,6 +27,18 @@ def for_user(queryset: models.QuerySet, user) -> models.QuerySet:
     return queryset.filter(**{f"{store_lookup(queryset.model)}__in": member_of})
 
 
+def for_user_in_order(queryset: models.QuerySet, user) -> models.QuerySet:
+    """The rows `for_user` gives, scoped by a literal list of the user's stores (one query more).
+
+    For the long list pages, read newest first: with the membership as a subquery PostgreSQL
+    cannot know which stores it means, and walks an index over every store's rows until it has
+    found a page of the user's; with `store IN (1, 2)` it reads a per-store index in order."""
+    if not user.is_authenticated or not user.is_active or sees_every_store(user):
+        return for_user(queryset, user)
+    store_ids = list(user.stores.through.objects.filter(user_id=user.pk).values_list("store_id", flat=True))
+    return queryset.filter(**{f"{store_lookup(queryset.model)}__in": store_ids})
+
+
 def get_for_user_or_404(queryset_or_model, user, **lookup):
     queryset = (
         queryset_or_model

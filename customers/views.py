@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from aftersales.pagination import keyset_page
-from aftersales.scoping import for_user, get_for_user_or_404
+from aftersales.scoping import for_user, for_user_in_order, get_for_user_or_404
 from visits.selectors import customer_calls
 
 from . import selectors, services
@@ -50,7 +50,7 @@ def search(request):
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request):
     customers = CustomerFilter(
-        request.GET, queryset=for_user(Customer.objects.active(), request.user), request=request
+        request.GET, queryset=for_user_in_order(Customer.objects.active(), request.user), request=request
     )
     page = keyset_page(
         customers.qs.select_related("store"), order=("-id",), cursor=request.GET.get("after"), size=PAGE_SIZE
@@ -62,7 +62,7 @@ def customer_list(request):
 @permission_required("customers.export_customers", raise_exception=True)
 def customer_export(request):
     customers = CustomerFilter(
-        request.GET, queryset=for_user(Customer.objects.active(), request.user), request=request
+        request.GET, queryset=for_user_in_order(Customer.objects.active(), request.user), request=request
     )
     return export_customers(customers.qs.order_by("-id"), full_mobile=False)
 
@@ -210,7 +210,7 @@ def vehicle_transfer(request, pk):
 @permission_required("customers.view_servicevisit", raise_exception=True)
 def visit_list(request):
     visits = ServiceVisitFilter(
-        request.GET, queryset=for_user(ServiceVisit.objects.all(), request.user), request=request
+        request.GET, queryset=for_user_in_order(ServiceVisit.objects.all(), request.user), request=request
     )
     page = keyset_page(
         visits.qs.select_related("store", "customer", "vehicle", "advisor"),
@@ -223,7 +223,7 @@ def visit_list(request):
 @permission_required("customers.export_customers", raise_exception=True)
 def visit_export(request):
     visits = ServiceVisitFilter(
-        request.GET, queryset=for_user(ServiceVisit.objects.all(), request.user), request=request
+        request.GET, queryset=for_user_in_order(ServiceVisit.objects.all(), request.user), request=request
     )
     return export_visits(visits.qs.order_by("-opened_at", "-id"))
 

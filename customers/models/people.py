@@ -116,6 +116,8 @@ class Customer(models.Model):
             GinIndex(fields=["name_grams"], name="customer_name_grams"),
             models.Index(fields=["store", "loyalty_tier"], name="customer_store_tier"),
             models.Index(fields=["store", "last_visit_at"], name="customer_store_last_visit"),
+            # The customer list, newest first, of the user's stores.
+            models.Index(fields=["store", "-id"], name="customer_store_newest"),
         ]
 
     def __str__(self):

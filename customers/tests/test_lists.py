@@ -20,7 +20,7 @@ def test_customer_list_pages_by_keyset_with_fixed_queries(
     CustomerFactory.create_batch(3, store=store_a)
     client.force_login(personas["cs_supervisor"])
     url = reverse("customers:list")
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(8) as few:
         client.get(url)
     CustomerFactory.create_batch(60, store=store_a)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -60,7 +60,7 @@ def test_repair_order_list_filters_and_counts_queries(
     ServiceVisitFactory.create_batch(3, vehicle=vehicle, repair_type="warranty")
     client.force_login(personas["cs_supervisor"])
     url = reverse("customers:visit_list")
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(9) as few:
         client.get(url)
     ServiceVisitFactory.create_batch(60, vehicle=vehicle)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -93,3 +93,17 @@ def test_export_of_repair_orders(client, personas, store_a):
 def test_export_is_refused_to_roles_without_it(client, personas, role):
     client.force_login(personas[role])
     assert client.get(reverse("customers:export")).status_code == 403
+
+
+def test_the_lists_read_the_user_s_stores_by_their_ids(client, personas, store_a):
+    """The store scope is a literal list (so PostgreSQL reads a per-store index newest first),
+    still nothing of another store."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas["cs_supervisor"])
+    for name in ("customers:list", "customers:visit_list"):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse(name))
+        listing = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"])
+        assert f"store_id\" IN ({store_a.pk})" in listing
