@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from aftersales.pagination import keyset_page
-from aftersales.scoping import for_user, for_user_in_order, get_for_user_or_404
+from aftersales.scoping import for_user_in_order, get_for_user_or_404
 from visits.selectors import customer_calls
 
 from . import selectors, services

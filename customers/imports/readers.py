@@ -7,7 +7,6 @@ incremental pass over the bytes.
 import codecs
 import csv
 import io
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
