@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.demo import DemoData
+from aftersales.planner import refresh_statistics
 
 from .loyalty import refresh_loyalty
 from .models import Customer, CustomerConsent, ServiceVisit, Vehicle, VehicleOwnership
@@ -36,6 +37,7 @@ def seed_demo_customers(stores):
         if Customer.objects.filter(store=store).exists():
             continue
         _seed_store(store, random.Random(f"demo-{store.code}"), DemoData(seed=f"names-{store.code}"))
+    refresh_statistics(Customer, CustomerConsent, Vehicle, VehicleOwnership, ServiceVisit)
     refresh_loyalty(store_ids=[store.pk for store in stores])
 
 

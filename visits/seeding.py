@@ -6,8 +6,9 @@ import random
 import zoneinfo
 
 from aftersales.models import User
+from aftersales.planner import refresh_statistics
 
-from .models import CallAttempt
+from .models import CallAttempt, Dissatisfaction, FollowUp
 from .services import claim_next, create_followups, record_attempt
 
 HISTORY_DAYS = 14
@@ -28,9 +29,11 @@ def seed_demo_followups(stores):
     for back in range(HISTORY_DAYS, 1, -1):
         day = today - dt.timedelta(days=back)
         if fresh:
+            refresh_statistics(FollowUp, CallAttempt, Dissatisfaction)
             create_followups(day=day, store_ids=[store.pk for store in fresh])
         for store in fresh:
             _work_day(store, agents[store.pk], day, rng)
+    refresh_statistics(FollowUp, CallAttempt, Dissatisfaction)
     create_followups(day=today, store_ids=[store.pk for store in stores])
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.models import Store
+from aftersales.planner import refresh_statistics
 
 from ..loyalty import refresh_loyalty
 from ..models import Customer, ImportJob, ImportMapping, ServiceVisit, Vehicle, VehicleOwnership
@@ -247,9 +248,7 @@ class Importer:
         Into a new store's nearly empty tables (the first import at go-live) the plans
         PostgreSQL caches for the foreign-key checks and triggers are made for empty tables
         (sequential scans) and, without this, kept for the whole import: quadratic time."""
-        with connection.cursor() as cursor:
-            for model in (Customer, Vehicle, VehicleOwnership, ServiceVisit):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+        refresh_statistics(Customer, Vehicle, VehicleOwnership, ServiceVisit)
 
     @staticmethod
     def _same_vehicle(row, visit):
