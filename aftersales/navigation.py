@@ -1,6 +1,8 @@
 """The main navigation: each entry names who sees it, so each role sees what it uses.
 
 Modules add their entries to NAVIGATION; the template shows the ones `visible_to` the user.
+Entries of one module share a group: shown as one menu when the user sees more than one of
+them, so a supervisor's bar fits on one line; a user who sees one sees it as a plain link.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ class NavItem:
     url_name: str
     permission: str | None = None
     staff_only: bool = False
+    group: str | None = None
     # A further condition on the user, for an entry that the permission alone does not decide.
     only_if: Callable | None = None
 
@@ -32,6 +35,12 @@ def _answers_for_a_department(user):
     return user.department_id is not None or user.has_perm("complaints.triage_complaint")
 
 
+GROUPS = {
+    "calls": _("Return visits"),
+    "complaints": _("Complaints"),
+    "system": _("System"),
+}
+
 NAVIGATION = [
     NavItem("home", _("Workbench"), "home"),
     NavItem("customers", _("Customer files"), "customers:list", permission="customers.view_customer"),
@@ -39,34 +48,50 @@ NAVIGATION = [
         "repair_orders", _("Repair orders"), "customers:visit_list",
         permission="customers.view_servicevisit",
     ),
-    NavItem("queue", _("Callback queue"), "visits:queue", permission="visits.work_queue"),
-    NavItem("calls_today", _("Calls today"), "visits:today", permission="visits.view_call_reports"),
-    NavItem("call_summary", _("Daily call report"), "visits:summary", permission="visits.view_call_reports"),
-    NavItem("complaints", _("Complaints"), "complaints:list", permission="complaints.view_complaint"),
+    NavItem(
+        "queue", _("Callback queue"), "visits:queue", permission="visits.work_queue", group="calls"
+    ),
+    NavItem(
+        "calls_today", _("Calls today"), "visits:today",
+        permission="visits.view_call_reports", group="calls",
+    ),
+    NavItem(
+        "call_summary", _("Daily call report"), "visits:summary",
+        permission="visits.view_call_reports", group="calls",
+    ),
+    NavItem(
+        "complaints", _("Complaint list"), "complaints:list",
+        permission="complaints.view_complaint", group="complaints",
+    ),
     NavItem(
         "complaint_inbox", _("Department inbox"), "complaints:inbox",
-        permission="complaints.answer_complaint", only_if=_answers_for_a_department,
+        permission="complaints.answer_complaint", only_if=_answers_for_a_department, group="complaints",
     ),
-    NavItem("triage", _("Triage"), "complaints:triage", permission="complaints.triage_complaint"),
     NavItem(
-        "messages", _("Delivery log"), "messaging:log", permission="aftersales.view_outboundmessage"
+        "triage", _("Triage"), "complaints:triage",
+        permission="complaints.triage_complaint", group="complaints",
+    ),
+    NavItem(
+        "messages", _("Delivery log"), "messaging:log",
+        permission="aftersales.view_outboundmessage", group="system",
     ),
     NavItem(
         "imports", _("DMS import"), "customers:imports:upload",
-        permission="customers.import_repair_orders",
+        permission="customers.import_repair_orders", group="system",
     ),
-    NavItem("stores", _("Stores"), "store_list", permission="aftersales.view_store"),
+    NavItem("stores", _("Stores"), "store_list", permission="aftersales.view_store", group="system"),
     NavItem(
-        "health", _("System health"), "system_health", permission="aftersales.view_system_health"
+        "health", _("System health"), "system_health",
+        permission="aftersales.view_system_health", group="system",
     ),
-    NavItem("admin", _("Administration"), "admin:index", staff_only=True),
+    NavItem("admin", _("Administration"), "admin:index", staff_only=True, group="system"),
 ]
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"navigation": []}
+        return {"navigation": [], "navigation_menu": []}
     current = getattr(request.resolver_match, "view_name", None)
     items = [
         {
@@ -74,8 +99,32 @@ def navigation(request):
             "label": item.label,
             "url": reverse(item.url_name),
             "active": current == item.url_name,
+            "group": item.group,
         }
         for item in NAVIGATION
         if item.visible_to(user)
     ]
-    return {"navigation": items}
+    return {"navigation": items, "navigation_menu": _menu(items)}
+
+
+def _menu(items):
+    """The bar: ungrouped entries as links, a group of several entries as one dropdown (in the order of
+    its first entry), a group of which the user sees one entry as that entry's link."""
+    groups = {}
+    for item in items:
+        if item["group"] is not None:
+            groups.setdefault(item["group"], []).append(item)
+    menu = []
+    for item in items:
+        group = item["group"]
+        if group is None or len(groups[group]) == 1:
+            menu.append(item)
+        elif groups[group][0] is item:
+            members = groups[group]
+            menu.append({
+                "key": group,
+                "label": GROUPS[group],
+                "children": members,
+                "active": any(member["active"] for member in members),
+            })
+    return menu

@@ -1,4 +1,6 @@
 """End to end in Debian's chromium: logging in per role, the language switch, the lockout."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -37,6 +39,26 @@ def test_each_role_logs_in_and_sees_its_navigation(page, personas, console_error
     assert keys == EXPECTED[role]
     assert page.evaluate("typeof htmx") == "object"
     assert console_errors == []
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_the_navigation_bar_fits_on_one_line(page, personas, role):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, f"{role}_a", TEST_PASSWORD)
+    page.wait_for_url("**/")
+    tops = page.locator("[data-testid=main-nav] > li").evaluate_all(
+        "items => items.map(item => Math.round(item.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) == 1
+
+
+def test_a_menu_opens_on_click_and_leads_to_its_page(page, personas):
+    log_in(page, "cs_supervisor_a", TEST_PASSWORD)
+    page.wait_for_url("**/")
+    page.click("[data-nav-group=complaints]")
+    page.click("[data-nav=triage]")
+    page.wait_for_url("**/complaints/triage/")
+    expect(page.locator("[data-nav-group=complaints]")).to_have_class(re.compile("active"))
 
 
 def test_user_menu_logs_out(page, personas):

@@ -42,3 +42,27 @@ def test_current_page_is_marked_active(client, personas):
     response = client.get(reverse("store_list"))
     active = [item["key"] for item in response.context["navigation"] if item["active"]]
     assert active == ["stores"]
+
+
+def _menu(client, user):
+    client.force_login(user)
+    return client.get(reverse("home")).context["navigation_menu"]
+
+
+def test_a_supervisor_s_modules_are_grouped_into_menus(client, personas):
+    menu = _menu(client, personas["cs_supervisor"])
+    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "system"]
+    complaints = menu[len(FILES) + 1]
+    assert [item["key"] for item in complaints["children"]] == ["complaints", "complaint_inbox", "triage"]
+
+
+def test_a_group_with_one_entry_for_the_user_is_a_plain_link(client, personas):
+    menu = _menu(client, personas["cs_agent"])
+    assert [entry["key"] for entry in menu] == FILES + ["queue", "complaints", "stores"]
+    assert all("children" not in entry for entry in menu)
+
+
+def test_the_menu_of_the_current_page_is_marked_active(client, personas):
+    client.force_login(personas["cs_supervisor"])
+    menu = client.get(reverse("complaints:triage")).context["navigation_menu"]
+    assert [entry["key"] for entry in menu if entry["active"]] == ["complaints"]

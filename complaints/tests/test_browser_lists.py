@@ -24,6 +24,7 @@ def test_supervisor_filters_the_list_and_sees_overdue_ones_first_in_red(page, pe
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     log_in(page, "cs_supervisor_a")
 
+    page.click("[data-nav-group=complaints]")
     page.click("[data-nav=complaints]")
     rows = page.locator("[data-testid=complaint]")
     expect(rows).to_have_count(2)
@@ -41,6 +42,7 @@ def test_supervisor_filters_the_list_and_sees_overdue_ones_first_in_red(page, pe
     # The export button follows the filter.
     expect(page.locator("[data-testid=complaint-export]")).to_have_attribute("href", re.compile("category=price"))
 
+    page.click("[data-nav-group=complaints]")
     page.click("[data-nav=triage]")
     expect(page.locator("[data-testid=step-new] [data-testid=count]")).to_have_text("2")
     expect(page.locator("[data-testid=triage-overdue]")).to_contain_text("司马相如")
