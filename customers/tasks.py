@@ -14,7 +14,7 @@ def refresh_all_loyalty():
 @shared_task(name="customers.tasks.preview_import")
 def preview_import(job_id):
     """Check a large DMS export: counts and bad rows, nothing written."""
-    from .imports.service import preview_job
+    from .imports.jobs import preview_job
 
     return preview_job(job_id).status
 
@@ -22,6 +22,6 @@ def preview_import(job_id):
 @shared_task(name="customers.tasks.commit_import")
 def commit_import(job_id):
     """Import the good rows of a checked DMS export, in one transaction."""
-    from .imports.service import commit_job
+    from .imports.jobs import commit_job
 
     return commit_job(job_id).status

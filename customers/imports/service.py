@@ -1,4 +1,5 @@
-"""Preview and commit of a repair-order import.
+"""Preview and commit of a repair-order import: the pass over a file (the job's life around it
+is `jobs`).
 
 Both read the file as a stream, in batches of `BATCH_SIZE` rows, with a fixed number of queries
 per batch (never per row):
@@ -15,7 +16,6 @@ import logging
 from dataclasses import dataclass, field
 
 import pghistory
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,25 +24,19 @@ from aftersales.models import Store
 from aftersales.planner import refresh_statistics
 
 from ..loyalty import refresh_loyalty
-from ..models import Customer, ImportJob, ImportMapping, ServiceVisit, Vehicle, VehicleOwnership
-from ..models.service import RepairType
-from .columns import FIELDS, missing_columns
+from ..models import Customer, ServiceVisit, Vehicle, VehicleOwnership
+from .columns import missing_columns
+from .mappings import REPAIR_TYPES_KEY, column_mapping, repair_type_mapping, saved_columns
 from .readers import ImportFileError, open_table
-from .rows import Row, error_message, parse_row
+from .rows import Row, parse_row
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-# Files with more rows than this are checked and imported by a Celery task.
-INLINE_ROW_LIMIT = 2000
-# Bad rows kept on the job (the count is always complete; the command prints every one).
-MAX_STORED_ERRORS = 5000
 # Unmapped repair-type values offered for mapping on the preview page.
 MAX_UNKNOWN_TYPES = 50
-REPAIR_TYPES_KEY = "_repair_types"
 # After these written batches the tables' statistics are refreshed (see Importer._analyze).
 ANALYZE_AFTER_BATCHES = (1, 4)
-PROGRESS_TIMEOUT = 6 * 60 * 60
 
 # Repair-order fields an import column writes; a column that is not mapped leaves its field
 # alone on existing repair orders.
@@ -81,25 +75,6 @@ class Outcome:
             "new_vehicles": self.new_vehicles,
             "unknown_repair_types": self.unknown_repair_types,
         }
-
-
-def progress_key(job_id) -> str:
-    return f"customers:import:{job_id}:progress"
-
-
-def read_progress(job) -> int:
-    value = cache.get(progress_key(job.pk))
-    return job.processed_rows if value is None else value
-
-
-def column_mapping(columns: dict) -> dict:
-    """Only the {field: header} part of a saved mapping."""
-    return {f: h for f, h in (columns or {}).items() if f in FIELDS and h}
-
-
-def repair_type_mapping(columns: dict) -> dict:
-    values = (columns or {}).get(REPAIR_TYPES_KEY) or {}
-    return {k: v for k, v in values.items() if v in RepairType.values}
 
 
 class Importer:
@@ -452,131 +427,6 @@ class Importer:
 
 
 # --- jobs --------------------------------------------------------------------------------
-class _ErrorCollector:
-    def __init__(self, limit=MAX_STORED_ERRORS):
-        self.limit = limit
-        self.items = []
-
-    def __call__(self, row, name, code, params, value):
-        if len(self.items) < self.limit:
-            self.items.append(
-                {"row": row, "field": name, "code": code, "params": params, "value": value[:100],
-                 "message": error_message(code, params)}
-            )
-
-
-def _progress(job):
-    key = progress_key(job.pk)
-
-    def report(done):
-        cache.set(key, done, PROGRESS_TIMEOUT)
-
-    return report
-
-
-def _run(job, *, commit):
-    errors = _ErrorCollector()
-    importer = Importer(job.store, job.columns, on_error=errors, on_progress=_progress(job))
-    with job.file.open("rb") as fileobj:
-        if commit:
-            with transaction.atomic(), pghistory.context(import_job=job.pk):
-                outcome = importer.run(fileobj, job.original_name, commit=True)
-        else:
-            outcome = importer.run(fileobj, job.original_name)
-    return importer, outcome, errors
-
-
-def estimate_rows(job) -> int | None:
-    try:
-        with job.file.open("rb") as fileobj, open_table(fileobj, job.original_name) as table:
-            return table.estimated_rows
-    except ImportFileError:
-        return None
-
-
-def runs_inline(job) -> bool:
-    """Small files are checked and imported in the request; large ones by a task."""
-    total = job.total_rows or estimate_rows(job)
-    return total is not None and total <= INLINE_ROW_LIMIT
-
-
-def _fail(job, message):
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.FAILED, failure=message, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
-
-
-def preview_job(job_id) -> ImportJob:
-    """Check every row of the job's file and count new / changed / unchanged / bad rows."""
-    job = ImportJob.objects.select_related("store").get(pk=job_id)
-    if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.PREVIEWING, ImportJob.Status.PREVIEWED):
-        return job
-    total = job.total_rows or estimate_rows(job) or 0
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.PREVIEWING, processed_rows=0, total_rows=total
-    )
-    done = _run_job(job, commit=False,
-                    failure=_("The file could not be checked because of an internal error."))
-    if done is not None:
-        _importer, outcome, errors = done
-        _finish(job, ImportJob.Status.PREVIEWED, outcome, errors)
-    job.refresh_from_db()
-    return job
-
-
-def commit_job(job_id) -> ImportJob:
-    """Write the job's good rows in one transaction (all of them or none)."""
-    job = ImportJob.objects.select_related("store").get(pk=job_id)
-    if job.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.COMMITTING):
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, processed_rows=0)
-    done = _run_job(job, commit=True,
-                    failure=_("Nothing was imported: the import failed and was rolled back."))
-    if done is not None:
-        importer, outcome, errors = done
-        refresh_loyalty(customer_ids=importer.touched_customers)
-        _finish(job, ImportJob.Status.COMMITTED, outcome, errors, finished_at=timezone.now())
-    job.refresh_from_db()
-    return job
-
-
-def _run_job(job, *, commit, failure):
-    """One pass over the job's file; None (and the job marked failed) if it could not run."""
-    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
-    try:
-        return _run(job, commit=commit)
-    except ImportFileError as error:
-        _fail(job, str(error.message))
-    except Exception:
-        logger.exception("Import %s: %s failed", job.pk, "commit" if commit else "preview")
-        _fail(job, failure)
-    return None
-
-
-def _finish(job, status, outcome, errors, **extra):
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status, total_rows=outcome.rows, processed_rows=outcome.rows,
-        summary=outcome.summary(), row_errors=errors.items, failure="", **extra,
-    )
-
-
-def save_mapping(store, columns, user):
-    mapping, _created = ImportMapping.objects.get_or_create(store=store)
-    mapping.columns = {**mapping.columns, **columns}
-    for name in FIELDS:
-        if name not in columns:
-            mapping.columns.pop(name, None)
-    mapping.updated_by = user
-    mapping.save()
-    return mapping
-
-
-def saved_columns(store) -> dict:
-    mapping = ImportMapping.objects.filter(store=store).first()
-    return mapping.columns if mapping else {}
-
-
 # --- the command's entry point --------------------------------------------------------------
 def import_file(path, store: Store, *, commit=False, columns=None, on_error=None):
     """Preview (and with `commit`, import) a file on disk for `store`, with the store's saved

@@ -17,7 +17,7 @@ from aftersales.jobs import enqueue_on_commit
 from aftersales.scoping import for_user, get_for_user_or_404
 
 from ..models import ImportJob, ImportMapping
-from . import service
+from . import jobs, mappings
 from .columns import COLUMNS, auto_match
 from .forms import MappingForm, RepairTypeForm, UploadForm
 from .rows import error_message
@@ -42,14 +42,14 @@ def upload(request):
         if form.is_valid():
             store = form.cleaned_data["store"]
             upload = form.cleaned_data["file"]
-            saved = service.saved_columns(store)
+            saved = mappings.saved_columns(store)
             with transaction.atomic():
                 job = ImportJob(
                     store=store, created_by=request.user, original_name=upload.name[:200],
                     headers=form.headers,
                     columns={
-                        **auto_match(form.headers, service.column_mapping(saved)),
-                        service.REPAIR_TYPES_KEY: service.repair_type_mapping(saved),
+                        **auto_match(form.headers, mappings.column_mapping(saved)),
+                        mappings.REPAIR_TYPES_KEY: mappings.repair_type_mapping(saved),
                     },
                 )
                 job.file.save(upload.name, upload, save=False)
@@ -63,8 +63,8 @@ def upload(request):
 
 def _start_preview(job):
     """Check the file now if it is small, else by a task; returns where to go next."""
-    if service.runs_inline(job):
-        service.preview_job(job.pk)
+    if jobs.runs_inline(job):
+        jobs.preview_job(job.pk)
         return reverse("customers:imports:preview", args=[job.pk])
     from ..tasks import preview_import
 
@@ -80,7 +80,7 @@ def mapping(request, pk):
         return redirect("customers:imports:progress", pk=job.pk)
     if job.status == ImportJob.Status.COMMITTED:
         return redirect("customers:imports:preview", pk=job.pk)
-    initial = service.column_mapping(job.columns)
+    initial = mappings.column_mapping(job.columns)
     if request.method == "POST":
         form = MappingForm(request.POST, headers=job.headers)
         if form.is_valid():
@@ -90,12 +90,12 @@ def mapping(request, pk):
                     return redirect("customers:imports:preview", pk=job.pk)
                 job.columns = {
                     **form.columns,
-                    service.REPAIR_TYPES_KEY: service.repair_type_mapping(job.columns),
+                    mappings.REPAIR_TYPES_KEY: mappings.repair_type_mapping(job.columns),
                 }
                 job.status = ImportJob.Status.UPLOADED
                 job.total_rows = 0
                 job.save(update_fields=["columns", "status", "total_rows"])
-                service.save_mapping(job.store, form.columns, request.user)
+                mappings.save_mapping(job.store, form.columns, request.user)
                 target = _start_preview(job)
             return redirect(target)
     else:
@@ -136,7 +136,7 @@ def preview(request, pk):
             "summary": summary,
             "page": page,
             "errors": errors,
-            "truncated": len(job.row_errors) >= service.MAX_STORED_ERRORS,
+            "truncated": len(job.row_errors) >= jobs.MAX_STORED_ERRORS,
             "type_form": type_form,
             "can_commit": job.status == ImportJob.Status.PREVIEWED
             and (summary.get("new", 0) + summary.get("changed", 0)) > 0,
@@ -156,12 +156,12 @@ def map_repair_types(request, pk):
         if not form.is_valid() or not form.mapping():
             messages.info(request, _("No repair type was mapped."))
             return redirect("customers:imports:preview", pk=job.pk)
-        values = {**service.repair_type_mapping(job.columns), **form.mapping()}
-        job.columns = {**job.columns, service.REPAIR_TYPES_KEY: values}
+        values = {**mappings.repair_type_mapping(job.columns), **form.mapping()}
+        job.columns = {**job.columns, mappings.REPAIR_TYPES_KEY: values}
         job.save(update_fields=["columns"])
         mapping, _created = ImportMapping.objects.select_for_update().get_or_create(store=job.store)
-        mapping.columns = {**mapping.columns, service.REPAIR_TYPES_KEY: {
-            **service.repair_type_mapping(mapping.columns), **form.mapping()}}
+        mapping.columns = {**mapping.columns, mappings.REPAIR_TYPES_KEY: {
+            **mappings.repair_type_mapping(mapping.columns), **form.mapping()}}
         mapping.updated_by = request.user
         mapping.save()
         target = _start_preview(job)
@@ -176,8 +176,8 @@ def commit(request, pk):
         if job.status != ImportJob.Status.PREVIEWED:
             messages.warning(request, _("This import has already been started or is not checked yet."))
             return redirect("customers:imports:preview", pk=job.pk)
-        if service.runs_inline(job):
-            job = service.commit_job(job.pk)
+        if jobs.runs_inline(job):
+            job = jobs.commit_job(job.pk)
             if job.status == ImportJob.Status.COMMITTED:
                 messages.success(request, _("The repair orders have been imported."))
             return redirect("customers:imports:preview", pk=job.pk)
@@ -201,7 +201,7 @@ def progress(request, pk):
             response["HX-Redirect"] = target
             return response
         return redirect(target)
-    processed = service.read_progress(job)
+    processed = jobs.read_progress(job)
     percent = min(100, round(100 * processed / job.total_rows)) if job.total_rows else 0
     context = {"job": job, "processed": processed, "percent": percent}
     if request.htmx:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from customers.imports import service
+from customers.imports import mappings, service
 from customers.imports.readers import ImportFileError
 from customers.imports.samples import CANONICAL_HEADERS, sample_rows, vehicle, write_csv, write_xlsx
 from customers.imports.service import import_file
@@ -158,10 +158,10 @@ def test_a_saved_repair_type_mapping_resolves_unknown_values(tmp_path, store_a):
     rows[1]["维修类型"] = "洗车美容"
     path = xlsx(tmp_path, rows)
     columns = {h: h for h in ()}
-    columns = {**service.column_mapping({"order_no": "工单号", "opened_at": "进厂日期",
+    columns = {**mappings.column_mapping({"order_no": "工单号", "opened_at": "进厂日期",
                                          "repair_type": "维修类型", "vin": "VIN",
                                          "customer_name": "客户姓名"}),
-               service.REPAIR_TYPES_KEY: {"洗车美容": RepairType.MINOR_REPAIR}}
+               mappings.REPAIR_TYPES_KEY: {"洗车美容": RepairType.MINOR_REPAIR}}
     outcome = import_file(path, store_a, columns=columns, commit=True)
     assert outcome.errors == 0
     assert ServiceVisit.objects.get(order_no="RO00000001").repair_type == RepairType.MINOR_REPAIR

@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from conftest import ROLE_NAMES
-from customers.imports import service
+from customers.imports import jobs
 from customers.imports.columns import COLUMNS
 from customers.imports.samples import CANONICAL_HEADERS, sample_rows, write_csv, write_xlsx
 from customers.models import ImportJob, ImportMapping, ServiceVisit
@@ -211,7 +211,7 @@ def test_progress_page_polls_with_htmx_and_redirects_when_done(client, superviso
 
 
 def test_large_files_are_checked_and_imported_by_a_task(client, supervisor, store_a, monkeypatch):
-    monkeypatch.setattr(service, "INLINE_ROW_LIMIT", 5)
+    monkeypatch.setattr(jobs, "INLINE_ROW_LIMIT", 5)
     sent = []
     monkeypatch.setattr("customers.imports.views.enqueue_on_commit", lambda task, *args: sent.append((task.name, args)))
     upload(client, store_a, xlsx_upload(sample_rows(20)))
@@ -225,7 +225,7 @@ def test_large_files_are_checked_and_imported_by_a_task(client, supervisor, stor
 
 @pytest.mark.django_db(transaction=True)
 def test_the_celery_path_with_a_real_worker(celery_worker, client, make_user, store_a, monkeypatch, settings):
-    monkeypatch.setattr(service, "INLINE_ROW_LIMIT", 5)
+    monkeypatch.setattr(jobs, "INLINE_ROW_LIMIT", 5)
     user = make_user("manager", [store_a])
     client.force_login(user)
     upload(client, store_a, xlsx_upload(sample_rows(40)))
