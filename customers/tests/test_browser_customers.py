@@ -73,6 +73,7 @@ def test_advisor_imports_a_dms_export_through_the_mapping_step(page, personas, s
         "WT-1003,,BADVIN,2026-11-04,2026-11-04,保养,张伟,5000,孙红,13700003333,z\n".encode("gbk")
     )
     log_in(page, "advisor_a")
+    page.get_by_role("button", name="系统").click()
     page.get_by_role("link", name="DMS导入").click()
     page.set_input_files("input[type=file]", str(export))
     page.locator("[data-testid=import-upload] button[type=submit]").click()
