@@ -41,11 +41,15 @@ def test_each_role_logs_in_and_sees_its_navigation(page, personas, console_error
     assert console_errors == []
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("role", ROLE_NAMES)
-def test_the_navigation_bar_fits_on_one_line(page, personas, role):
+def test_the_navigation_bar_fits_on_one_line(page, personas, role, language):
     page.set_viewport_size({"width": 1280, "height": 800})
     log_in(page, f"{role}_a", TEST_PASSWORD)
     page.wait_for_url("**/")
+    if language == "en":
+        page.locator("[data-testid=language-switch] button[value=en]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
     tops = page.locator("[data-testid=main-nav] > li").evaluate_all(
         "items => items.map(item => Math.round(item.getBoundingClientRect().top))"
     )
