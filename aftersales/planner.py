@@ -7,7 +7,17 @@ the same transaction counts its own new rows."""
 from django.db import connection
 
 
-def refresh_statistics(*models) -> None:
+def refresh_statistics(*models, vacuum: bool = False) -> None:
+    """ANALYZE the models' tables; with `vacuum`, VACUUM (ANALYZE) where it can run.
+
+    VACUUM also sets the visibility map, so index-only scans work on freshly loaded data; it
+    cannot run inside a transaction (e.g. a test's), where plain ANALYZE does. Large tables take
+    a while, so the statement timeout is lifted for it."""
+    command = "VACUUM (ANALYZE)" if vacuum and not connection.in_atomic_block else "ANALYZE"
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute("SET statement_timeout = 0")
+        try:
+            cursor.execute(f"{command} {tables}")
+        finally:
+            cursor.execute("RESET statement_timeout")

@@ -1,7 +1,6 @@
 """The mixes and wording of the generated complaints: weighted draws, delays, texts."""
 import datetime as dt
 
-
 COMPLAINTS_PER_CUSTOMER = 0.5
 OPEN_SHARE = 0.05
 CANCELLED_SHARE = 0.04  # of the finished ones; half of them duplicates

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from aftersales.models import Store
+from aftersales.planner import refresh_statistics
 from complaints.generation import add_complaints
 from complaints.models import Complaint, ComplaintTransition
 from visits.generation import add_calls, ensure_agents, ensure_call_rules
@@ -172,20 +173,10 @@ class GroupGenerator:
         self.log(f"loyalty refreshed: {changed} customers changed")
 
     def analyze(self, vacuum: bool):
-        tables = [
-            m._meta.db_table
-            for m in (Store, Customer, Vehicle, VehicleOwnership, ServiceVisit, FollowUp, CallAttempt,
-                      Complaint, ComplaintTransition)
-        ]
-        # VACUUM also sets the visibility map, so index-only scans work on fresh data; it cannot
-        # run inside a transaction (e.g. a test's), where plain ANALYZE does.
-        command = "VACUUM (ANALYZE)" if vacuum and not connection.in_atomic_block else "ANALYZE"
-        with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = 0")
-            try:
-                cursor.execute(f"{command} {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)}")
-            finally:
-                cursor.execute("RESET statement_timeout")
+        refresh_statistics(
+            Store, Customer, Vehicle, VehicleOwnership, ServiceVisit, FollowUp, CallAttempt,
+            Complaint, ComplaintTransition, vacuum=vacuum,
+        )
 
     @staticmethod
     def counts() -> dict:
