@@ -189,11 +189,34 @@ def cmd_run(args):
         return honcho.returncode
 
 
+TEST_FLOOR = ROOT / ".ci" / "test_floor"
+
+
+def test_workers():
+    """Processes for a full run: TEST_WORKERS, else 3 on this project's 2-core machines (the
+    tests wait on PostgreSQL, Redis, a Celery worker or a browser often enough that a third
+    process still gains), else the number of cores plus one, at most 6."""
+    if os.environ.get("TEST_WORKERS"):
+        return int(os.environ["TEST_WORKERS"])
+    return min(6, (os.cpu_count() or 1) + 1)
+
+
 def cmd_test(args):
+    """`make test`: the whole suite in parallel processes (pytest-xdist), failing if fewer tests
+    ran than .ci/test_floor records. `make test ARGS="..."`: exactly those pytest arguments, in
+    one process (add `-n 2` yourself to spread a large selection)."""
+    started = time.monotonic()
     ensure_chromium()
+    rest = list(args.rest)
+    full_run = not rest
+    if full_run:
+        rest = ["-n", str(test_workers()), "--dist", "worksteal", "--test-floor", str(TEST_FLOOR)]
     with services() as env:
         env["DJANGO_SETTINGS_MODULE"] = "aftersales.settings.test"
-        result = subprocess.run([PYTHON, "-m", "pytest", *args.rest], env=env, cwd=ROOT)
+        result = subprocess.run([PYTHON, "-m", "pytest", *rest], env=env, cwd=ROOT)
+    minutes, seconds = divmod(time.monotonic() - started, 60)
+    log(f"make test took {int(minutes)} min {seconds:.0f} s wall, servers included"
+        + (f" ({rest[1]} processes)" if full_run else ""))
     return result.returncode
 
 

@@ -1,10 +1,29 @@
 """Test flavour: the dev flavour on its own Redis database, with fast password hashing."""
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .env import celery_broker_url, env_int, redis_with_db
 from .dev import *  # noqa: F401,F403
 from .dev import CACHES, REDIS_URL
 
-# Tests keep to their own logical database (TEST_REDIS_DB lets parallel runs keep apart).
-REDIS_URL = redis_with_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
+
+def _test_redis_db():
+    """Tests keep to their own logical database: TEST_REDIS_DB (default 15) in one process, and
+    under pytest-xdist one database per worker below it (gw0 → 14, gw1 → 13, …), so two workers
+    never share a cache key or a Celery broker queue (the cache, the broker and a test's real
+    Celery worker all use this one)."""
+    base = env_int("TEST_REDIS_DB", 15)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return base
+    db = base - 1 - int(worker[2:])
+    if db < 0:
+        raise ImproperlyConfigured(f"Too many test workers for Redis's databases below TEST_REDIS_DB={base}.")
+    return db
+
+
+REDIS_URL = redis_with_db(REDIS_URL, _test_redis_db())
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "aftersales-test"
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
