@@ -1,15 +1,16 @@
 """Shared fixtures: stores, personas (one per role, plus one with no access), a real Celery
 worker and a real browser; the test database (migrated once, copied per process, reset fast
-after transactional tests: aftersales/testdb.py); the count of tests that ran against a floor."""
+after transactional tests: aftersales/testing/database.py); the count of tests that ran against
+a floor (aftersales/testing/floor.py)."""
 import os
 import shutil
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from aftersales.roles import ROLES
+
+pytest_plugins = ["aftersales.testing.floor"]
 
 ROLE_NAMES = list(ROLES)
 
@@ -116,7 +117,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     from django.db import connections
     from django.test import TransactionTestCase
 
-    from aftersales import testdb
+    from aftersales.testing import database as testdb
 
     def log(message):
         print(f"[test] {message}", file=sys.__stderr__, flush=True)
@@ -143,51 +144,3 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         testdb.BASELINES.pop("default", None)
         with django_db_blocker.unblock():
             testdb.destroy_test_database("default", original_name)
-
-
-# --- How many tests ran, against the floor ---------------------------------------------------
-def pytest_addoption(parser):
-    parser.addoption(
-        "--test-floor", metavar="FILE",
-        help="fail the run if fewer tests ran than the number in FILE (make test does this for a full run)",
-    )
-
-
-_STARTED = pytest.StashKey[float]()
-_SESSION = pytest.StashKey[pytest.Session]()
-
-
-def pytest_sessionstart(session):
-    session.config.stash[_STARTED] = time.monotonic()
-    session.config.stash[_SESSION] = session
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if hasattr(config, "workerinput"):  # an xdist worker: the controller reports for all
-        return
-    ran = sum(
-        1
-        for outcome in ("passed", "failed", "xfailed", "xpassed")
-        for report in terminalreporter.stats.get(outcome, [])
-        if getattr(report, "when", "call") == "call"
-    )
-    wall = time.monotonic() - config.stash[_STARTED]
-    line = f"tests run: {ran} in {wall:.1f} s wall"
-    floor_file = config.getoption("test_floor")
-    if not floor_file:
-        terminalreporter.write_line(line)
-        return
-    floor = int(Path(floor_file).read_text().split()[0])
-    terminalreporter.write_line(f"{line}; the floor is {floor} ({floor_file})")
-    if ran < floor:
-        terminalreporter.write_line(
-            f"FAILED: {floor - ran} fewer tests ran than the floor; a test was lost "
-            f"(or lower {floor_file} on purpose, saying why in the commit)",
-            red=True, bold=True,
-        )
-        session = config.stash[_SESSION]
-        if session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    elif ran > floor:
-        terminalreporter.write_line(f"{ran - floor} tests above the floor: raise it with `echo {ran} > {floor_file}`")

@@ -27,6 +27,9 @@ REDIS_URL = redis_with_db(REDIS_URL, _test_redis_db())
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "aftersales-test"
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
+# A test's Celery worker stops only once its pending BRPOP returns: wait 0.1 s at a time, not 1 s
+# (a second saved per worker test; the worker consumes exactly as in production otherwise).
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "polling_interval": 0.1}  # noqa: F405
 # The test client stands in for the web process, with its statement timeout.
 DATABASES["default"]["OPTIONS"]["options"] = DATABASES["default"]["OPTIONS"]["options"].replace(  # noqa: F405
     "statement_timeout=0", "statement_timeout=15000"

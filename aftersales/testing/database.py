@@ -1,4 +1,4 @@
-"""Test-only: the test database, migrated once, and a fast way back to it after a transactional
+"""The test database, migrated once, and a fast way back to it after a transactional
 test. conftest.py uses this; nothing in the application imports it.
 
 - **One migrated template per schema.** Running the migrations takes 15-25 s here. The first
