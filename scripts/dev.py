@@ -210,7 +210,8 @@ def cmd_test(args):
     rest = list(args.rest)
     full_run = not rest
     if full_run:
-        rest = ["-n", str(test_workers()), "--dist", "worksteal", "--test-floor", str(TEST_FLOOR)]
+        rest = ["-n", str(test_workers()), "--dist", "worksteal", "--durations=15",
+                "--test-floor", str(TEST_FLOOR)]
     with services() as env:
         env["DJANGO_SETTINGS_MODULE"] = "aftersales.settings.test"
         result = subprocess.run([PYTHON, "-m", "pytest", *rest], env=env, cwd=ROOT)
