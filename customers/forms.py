@@ -103,12 +103,14 @@ class CustomerForm(StoreChoiceMixin, forms.ModelForm):
 class MileageConfirmForm(forms.Form):
     """A lower mileage than on file is usually a typo; it is accepted only when confirmed."""
 
+    # Hidden until a lower reading is submitted: the question makes no sense before.
     confirm_lower_mileage = forms.BooleanField(
-        label=_("Yes, the mileage is lower than on file"), required=False
+        label=_("Yes, the mileage is lower than on file"), required=False, widget=forms.HiddenInput
     )
 
     def check_mileage(self, mileage, on_file):
         if mileage is not None and on_file is not None and mileage < on_file:
+            self.fields["confirm_lower_mileage"].widget = forms.CheckboxInput()
             if not self.cleaned_data.get("confirm_lower_mileage"):
                 self.add_error(
                     "mileage",
