@@ -25,7 +25,7 @@ from .rows import error_message
 PERMISSION = "customers.import_repair_orders"
 ERRORS_PER_PAGE = 100
 RECENT_JOBS = 20
-RUNNING = (ImportJob.Status.PREVIEWING, ImportJob.Status.COMMITTING)
+RUNNING = ImportJob.RUNNING
 
 
 def _job(request, pk, *, lock=False):
@@ -68,8 +68,8 @@ def _start_preview(job):
         return reverse("customers:imports:preview", args=[job.pk])
     from ..tasks import preview_import
 
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, processed_rows=0)
-    enqueue_on_commit(preview_import, job.pk)
+    if job.queue_preview():
+        enqueue_on_commit(preview_import, job.pk)
     return reverse("customers:imports:progress", args=[job.pk])
 
 
@@ -86,15 +86,11 @@ def mapping(request, pk):
         if form.is_valid():
             with transaction.atomic():
                 job = _job(request, pk, lock=True)
-                if job.status in RUNNING or job.status == ImportJob.Status.COMMITTED:
-                    return redirect("customers:imports:preview", pk=job.pk)
-                job.columns = {
+                if not job.remap({
                     **form.columns,
                     mappings.REPAIR_TYPES_KEY: mappings.repair_type_mapping(job.columns),
-                }
-                job.status = ImportJob.Status.UPLOADED
-                job.total_rows = 0
-                job.save(update_fields=["columns", "status", "total_rows"])
+                }):
+                    return redirect("customers:imports:preview", pk=job.pk)
                 mappings.save_mapping(job.store, form.columns, request.user)
                 target = _start_preview(job)
             return redirect(target)
@@ -183,8 +179,8 @@ def commit(request, pk):
             return redirect("customers:imports:preview", pk=job.pk)
         from ..tasks import commit_import
 
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, processed_rows=0)
-        enqueue_on_commit(commit_import, job.pk)
+        if job.queue_commit():
+            enqueue_on_commit(commit_import, job.pk)
     return redirect("customers:imports:progress", pk=job.pk)
 
 
