@@ -33,16 +33,24 @@ def read_progress(job) -> int:
 
 
 class _ErrorCollector:
+    """The rows' problems, errors and warnings in one bounded list (each item says its level)."""
+
     def __init__(self, limit=MAX_STORED_ERRORS):
         self.limit = limit
         self.items = []
 
-    def __call__(self, row, name, code, params, value):
+    def _add(self, level, row, name, code, params, value):
         if len(self.items) < self.limit:
             self.items.append(
                 {"row": row, "field": name, "code": code, "params": params, "value": value[:100],
-                 "message": error_message(code, params)}
+                 "message": error_message(code, params), "level": level}
             )
+
+    def __call__(self, *args):
+        self._add("error", *args)
+
+    def warning(self, *args):
+        self._add("warning", *args)
 
 
 def _progress(job):
@@ -56,7 +64,8 @@ def _progress(job):
 
 def _run(job, *, commit):
     errors = _ErrorCollector()
-    importer = Importer(job.store, job.columns, on_error=errors, on_progress=_progress(job))
+    importer = Importer(job.store, job.columns, on_error=errors, on_warning=errors.warning,
+                        on_progress=_progress(job))
     with job.file.open("rb") as fileobj:
         outcome = importer.run(fileobj, job.original_name, commit=commit)
     return importer, outcome, errors

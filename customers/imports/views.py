@@ -24,6 +24,7 @@ from .rows import error_message
 
 PERMISSION = "customers.import_repair_orders"
 ERRORS_PER_PAGE = 100
+WARNINGS_SHOWN = 200
 RECENT_JOBS = 20
 RUNNING = ImportJob.RUNNING
 
@@ -111,14 +112,18 @@ def preview(request, pk):
         return redirect("customers:imports:progress", pk=job.pk)
     if job.status == ImportJob.Status.UPLOADED:
         return redirect("customers:imports:mapping", pk=job.pk)
-    page = Paginator(job.row_errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    errors = [
-        {**error, "message": error_message(error.get("code"), error.get("params"))}
-        for error in page
-    ]
+    problems = job.row_errors or []
+    page = Paginator(
+        [item for item in problems if item.get("level", "error") == "error"], ERRORS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     labels = {column.field: column.label for column in COLUMNS}
-    for error in errors:
-        error["label"] = labels.get(error.get("field"), error.get("field"))
+
+    def shown(item):
+        return {**item, "message": error_message(item.get("code"), item.get("params")),
+                "label": labels.get(item.get("field"), item.get("field"))}
+
+    errors = [shown(item) for item in page]
+    warnings = [shown(item) for item in problems if item.get("level") == "warning"][:WARNINGS_SHOWN]
     summary = job.summary or {}
     unknown = summary.get("unknown_repair_types") or []
     type_form = (
@@ -132,6 +137,7 @@ def preview(request, pk):
             "summary": summary,
             "page": page,
             "errors": errors,
+            "warnings": warnings,
             "truncated": len(job.row_errors) >= jobs.MAX_STORED_ERRORS,
             "type_form": type_form,
             "can_commit": job.status == ImportJob.Status.PREVIEWED

@@ -3,6 +3,7 @@ import io
 import time
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -198,6 +199,9 @@ def test_progress_page_polls_with_htmx_and_redirects_when_done(client, superviso
     upload(client, store_a, xlsx_upload(sample_rows(2)))
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, total_rows=10, processed_rows=5)
+    # Progress lives in Redis, outside the test's transaction: a job of this id of another
+    # test (or run) must not answer for this one.
+    cache.delete(jobs.progress_key(job.pk))
     page = client.get(reverse("customers:imports:progress", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in page and 'value="50"' in page
     assert "<script" not in page.split("</head>")[1] and "style=" not in page
