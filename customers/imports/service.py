@@ -25,7 +25,7 @@ from aftersales.planner import refresh_statistics
 
 from ..loyalty import refresh_loyalty
 from ..models import Customer, ServiceVisit, Vehicle, VehicleOwnership
-from .columns import missing_columns
+from .columns import missing_columns, opened_from_closed
 from .mappings import REPAIR_TYPES_KEY, column_mapping, repair_type_mapping, saved_columns
 from .readers import ImportFileError, open_table
 from .rows import Row, is_totals_row, parse_row
@@ -70,9 +70,12 @@ class Outcome:
     # Rows that are no repair order (the export's totals row), left out and said so.
     skipped: int = 0
     skipped_rows: list = field(default_factory=list)
+    # The file has no open date: the settlement date gave it.
+    opened_from_closed: bool = False
 
     def summary(self) -> dict:
         return {
+            "opened_from_closed": self.opened_from_closed,
             "rows": self.rows,
             "new": self.new,
             "changed": self.changed,
@@ -99,6 +102,8 @@ class Importer:
         self.repair_types = repair_type_mapping(columns)
         self.on_error = on_error or (lambda *args: None)
         self.on_warning = on_warning or (lambda *args: None)
+        # No open date in the file: the settlement date stands for it (see columns).
+        self.opened_from_closed = opened_from_closed(self.columns)
         self.on_progress = on_progress or (lambda done: None)
         self.outcome = Outcome()
         self.seen_order_nos = {}
@@ -134,6 +139,8 @@ class Importer:
             values = {
                 name: (cells[index] if index < width else None) for name, index in positions.items()
             }
+            if self.opened_from_closed:
+                values["opened_at"] = values["closed_at"]
             yield parse_row(number, values, self.repair_types)
 
     def _batches(self, table):
@@ -147,6 +154,7 @@ class Importer:
             yield batch
 
     def run(self, fileobj, name, *, commit=False):
+        self.outcome.opened_from_closed = self.opened_from_closed
         with open_table(fileobj, name) as table:
             done = 0
             for batch in self._batches(table):
@@ -263,6 +271,9 @@ class Importer:
             value = getattr(row, column)
             if column == "amount" and value is None:
                 value = 0
+            if column == "opened_at" and self.opened_from_closed and visit is not None:
+                # A settlement date is only a stand-in: an order on file keeps its open date.
+                value = visit["opened_at"]
             values[attname] = value
         if "closed_at" in self.columns:
             if visit is not None and visit["status"] == ServiceVisit.Status.CANCELLED:

@@ -18,7 +18,7 @@ from aftersales.scoping import for_user, get_for_user_or_404
 
 from ..models import ImportJob, ImportMapping
 from . import jobs, mappings
-from .columns import COLUMNS, auto_match
+from .columns import COLUMNS, auto_match, missing_columns, opened_from_closed
 from .forms import MappingForm, RepairTypeForm, UploadForm
 from .rows import error_message
 
@@ -47,7 +47,7 @@ def upload(request):
             with transaction.atomic():
                 job = ImportJob(
                     store=store, created_by=request.user, original_name=upload.name[:200],
-                    headers=form.headers,
+                    headers=form.headers, samples=form.samples,
                     columns={
                         **auto_match(form.headers, mappings.column_mapping(saved)),
                         mappings.REPAIR_TYPES_KEY: mappings.repair_type_mapping(saved),
@@ -98,10 +98,22 @@ def mapping(request, pk):
     else:
         form = MappingForm(headers=job.headers, initial=initial)
     saved = ImportMapping.objects.filter(store=job.store).exists()
-    rows = [(column, form[column.field]) for column in COLUMNS]
+    chosen = (
+        {column.field: form.data.get(column.field, "") for column in COLUMNS} if form.is_bound else initial
+    )
+    rows = [
+        (column, form[column.field], (job.samples or {}).get(chosen.get(column.field) or "", []))
+        for column in COLUMNS
+    ]
     return render(
         request, "customers/imports/mapping.html",
-        {"job": job, "form": form, "rows": rows, "saved": saved},
+        {
+            "job": job, "form": form, "rows": rows, "saved": saved,
+            # Said before "Check the file", not only after it.
+            "missing": missing_columns(chosen),
+            "opened_from_closed": opened_from_closed(chosen),
+            "samples": [(header, (job.samples or {}).get(header, [])) for header in job.headers if header],
+        },
     )
 
 

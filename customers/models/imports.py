@@ -45,6 +45,8 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to=import_path)
     original_name = models.CharField(max_length=200)
     headers = models.JSONField(default=list)
+    # {header: [a few values of the first rows]}, shown beside the columns when mapping them.
+    samples = models.JSONField(default=dict, blank=True)
     columns = models.JSONField(default=dict)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
