@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.forms import BoundedModelChoiceField
 from aftersales.models import Department, User
 from customers.models import ServiceVisit
 from customers.uploads import check_upload
@@ -77,7 +78,7 @@ class RegistrationForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("The third complaint of a customer within 12 months is escalated automatically."),
     )
-    visit = forms.ModelChoiceField(
+    visit = BoundedModelChoiceField(
         label=_("Repair order"), queryset=ServiceVisit.objects.none(), required=False,
         empty_label=_("None (not about one repair order)"),
         error_messages={"invalid_choice": _("Choose one of this customer's repair orders.")},
@@ -89,10 +90,12 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         latest = customer.service_visits.order_by("-opened_at", "-id").values("pk")[:VISIT_CHOICES]
         offered = Q(pk__in=latest) | Q(pk=visit.pk) if visit is not None else Q(pk__in=latest)
-        self.fields["visit"].queryset = (
-            ServiceVisit.objects.filter(customer=customer).filter(offered).select_related("vehicle")
+        # Any of the customer's repair orders may be named; the select shows the latest.
+        visits = (
+            ServiceVisit.objects.filter(customer=customer).select_related("vehicle")
             .order_by("-opened_at", "-id")
         )
+        self.fields["visit"].offer(visits, visits.filter(offered))
         self.fields["visit"].label_from_instance = lambda v: (
             f"{v.order_no} · {v.get_repair_type_display()} · {timezone.localtime(v.opened_at):%Y-%m-%d} · {v.vehicle}"
         )

@@ -91,7 +91,7 @@ def normalize_number(raw) -> str:
 def look_up_status(*, store, number, mobile, code, now=None) -> PublicStatus | None:
     """The status of complaint `number` of the store, if it is `mobile`'s and `code` is the
     number's live code (which this spends); else None, whatever the reason."""
-    if verify_code(mobile=mobile, purpose=PURPOSE, code=code, now=now) is not CheckResult.OK:
+    if verify_code(store=store, mobile=mobile, purpose=PURPOSE, code=code, now=now) is not CheckResult.OK:
         return None
     try:
         mobile = normalize_mobile(mobile)

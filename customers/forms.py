@@ -2,11 +2,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.forms import BoundedModelChoiceField
 from aftersales.scoping import for_user
 
 from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
 from .normalize import clean_text, normalize_mobile, normalize_plate, normalize_vin
 from .uploads import check_upload
+
+# Repair orders offered in a document's select (any of the customer's may be chosen).
+DOCUMENT_VISIT_CHOICES = 50
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -99,12 +103,14 @@ class CustomerForm(StoreChoiceMixin, forms.ModelForm):
 class MileageConfirmForm(forms.Form):
     """A lower mileage than on file is usually a typo; it is accepted only when confirmed."""
 
+    # Hidden until a lower reading is submitted: the question makes no sense before.
     confirm_lower_mileage = forms.BooleanField(
-        label=_("Yes, the mileage is lower than on file"), required=False
+        label=_("Yes, the mileage is lower than on file"), required=False, widget=forms.HiddenInput
     )
 
     def check_mileage(self, mileage, on_file):
         if mileage is not None and on_file is not None and mileage < on_file:
+            self.fields["confirm_lower_mileage"].widget = forms.CheckboxInput()
             if not self.cleaned_data.get("confirm_lower_mileage"):
                 self.add_error(
                     "mileage",
@@ -241,10 +247,13 @@ class DocumentForm(forms.ModelForm):
     class Meta:
         model = ServiceDocument
         fields = ["kind", "visit", "file"]
+        field_classes = {"visit": BoundedModelChoiceField}
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visit"].queryset = customer.service_visits.order_by("-opened_at")[:50]
+        # Any of the customer's repair orders may be named; the select shows the latest.
+        visits = customer.service_visits.order_by("-opened_at", "-id")
+        self.fields["visit"].offer(visits, visits[:DOCUMENT_VISIT_CHOICES])
         self.fields["visit"].required = False
 
     def clean_file(self):

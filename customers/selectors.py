@@ -4,7 +4,7 @@ import re
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models.functions import JSONObject, Right
 from django.utils import timezone
 
 from aftersales.messaging.selectors import messages_for_customer
@@ -35,13 +35,28 @@ def _ids(queryset, field="pk"):
     return list(queryset.values_list(field, flat=True)[:SEARCH_LIMIT])
 
 
+# The groups a search result is shown in when one entry can mean two things (4 digits: the
+# last 4 of a mobile or of a VIN).
+GROUP_MOBILE = "mobile"
+GROUP_VIN = "vin"
+
+
 def search_customer_ids(user, text: str) -> list[int]:
-    """Customer ids matching one search box entry, best matches first.
+    """Customer ids matching one search box entry, best matches first (see search_groups)."""
+    found: list[int] = []
+    for _group, ids in search_groups(user, text):
+        found.extend(i for i in ids if i not in found)
+    return found[:SEARCH_LIMIT]
+
+
+def search_groups(user, text: str) -> list[tuple[str | None, list[int]]]:
+    """[(group, customer ids)] matching one search box entry, best matches first; the group
+    is None, or GROUP_MOBILE and GROUP_VIN (both, even if empty) for 4 digits.
 
     What the entry looks like decides where to look, so every lookup is an index scan:
-    digits → mobile (all 11, or the last 4) and plate/VIN endings; latin letters → pinyin or
-    its initials; Chinese → the name, or a plate if it starts with a province character;
-    letters and digits → a plate without its province, or the VIN (all 17, or the last 6).
+    digits → mobile (all 11, or the last 4), VIN endings (last 4 or 6); latin letters → pinyin
+    or its initials; Chinese → the name, or a plate if it starts with a province character;
+    letters and digits → a plate without its province, or the VIN (all 17, or the last 4 or 6).
     """
     query = clean_text(text)
     if not query:
@@ -55,14 +70,20 @@ def search_customer_ids(user, text: str) -> list[int]:
     def add(ids):
         found.extend(i for i in ids if i not in found)
 
+    def vin_last4(tail):
+        return _ids(
+            vehicles.alias(vin_last4=Right("vin", 4)).filter(vin_last4=tail).exclude(vin=""), "owner_id"
+        )
+
+    if _DIGITS.match(compact) and len(compact) == 4:
+        mobiles = _ids(customers.filter(mobile_last4=compact))
+        return [(GROUP_MOBILE, mobiles), (GROUP_VIN, list(dict.fromkeys(vin_last4(compact))))]
     if _PHONE.match(compact):
         try:
             add(_ids(customers.filter(mobile=normalize_mobile(compact))))
         except ValueError:
             pass
     if _DIGITS.match(compact):
-        if len(compact) == 4:
-            add(_ids(customers.filter(mobile_last4=compact)))
         if len(compact) == 6:
             add(_ids(vehicles.filter(vin_last6=compact), "owner_id"))
     elif _LATIN.match(compact.lower()):
@@ -75,6 +96,8 @@ def search_customer_ids(user, text: str) -> list[int]:
             add(_ids(vehicles.filter(vin=upper), "owner_id"))
         if len(upper) == 6:
             add(_ids(vehicles.filter(vin_last6=upper), "owner_id"))
+        if len(upper) == 4:
+            add(vin_last4(upper))
         if 2 <= len(upper) <= 7:
             add(_ids(vehicles.filter(plate_tail__startswith=upper), "owner_id"))
     if upper[:1] in PROVINCES and len(upper) >= 2 and _ALNUM.match(upper[1:]):
@@ -82,7 +105,7 @@ def search_customer_ids(user, text: str) -> list[int]:
     if not compact.isascii():
         grams = query_grams(query)
         add(_ids(customers.filter(name_grams__contains=grams, name__contains=query.replace(" ", ""))))
-    return found[:SEARCH_LIMIT]
+    return [(None, found[:SEARCH_LIMIT])]
 
 
 def customers_for_results(ids: list[int]):

@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -27,6 +29,12 @@ from .forms import (
 from .models import Customer, ServiceDocument, ServiceVisit, Vehicle
 
 PAGE_SIZE = 50
+# The search page's form; its submit (not the live search while typing) opens a single match.
+SEARCH_FORM_ID = "customer-search-form"
+SEARCH_GROUP_LABELS = {
+    selectors.GROUP_MOBILE: gettext_lazy("Mobile ending in these digits"),
+    selectors.GROUP_VIN: gettext_lazy("VIN ending in these characters"),
+}
 
 
 def _form_page(request, form, *, title, back, multipart=False):
@@ -41,9 +49,26 @@ def _form_page(request, form, *, title, back, multipart=False):
 @permission_required("customers.view_customer", raise_exception=True)
 def search(request):
     query = request.GET.get("q", "")
-    results = selectors.customers_for_results(selectors.search_customer_ids(request.user, query))
+    groups = selectors.search_groups(request.user, query)
+    matches = list(dict.fromkeys(pk for _group, ids in groups for pk in ids))
+    # Exactly one match opens the file, when the search was sent (not while typing).
+    if len(matches) == 1 and (not request.htmx or request.htmx.trigger == SEARCH_FORM_ID):
+        target = reverse("customers:detail", args=[matches[0]])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    by_id = {customer.pk: customer for customer in selectors.customers_for_results(matches)}
+    results = [by_id[pk] for pk in matches if pk in by_id]
+    grouped = [
+        (group, SEARCH_GROUP_LABELS[group], [by_id[pk] for pk in ids if pk in by_id])
+        for group, ids in groups if group
+    ]
     template = "customers/partials/search_results.html" if request.htmx else "customers/search.html"
-    return render(request, template, {"query": query, "results": results})
+    return render(request, template, {
+        "query": query, "results": results, "groups": grouped, "search_form_id": SEARCH_FORM_ID,
+    })
 
 
 @vary_on_headers("HX-Request")

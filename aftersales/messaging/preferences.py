@@ -52,13 +52,13 @@ def sms_preferences(request, store_code):
     )
     confirm = StopMessagesForm(
         request.POST if request.POST.get("step") == "confirm" else None,
-        purpose=PURPOSE, initial={"mobile": request.POST.get("mobile", "")},
+        store=store, purpose=PURPOSE, initial={"mobile": request.POST.get("mobile", "")},
     )
     code_sent = False
     if request.method == "POST" and request.POST.get("step") == "send":
         if ask.is_valid() and ask.send():
             code_sent = True
-            confirm = StopMessagesForm(purpose=PURPOSE, initial={"mobile": ask.cleaned_data["mobile"]})
+            confirm = StopMessagesForm(store=store, purpose=PURPOSE, initial={"mobile": ask.cleaned_data["mobile"]})
     elif request.method == "POST" and request.POST.get("step") == "confirm":
         if confirm.is_valid():
             _stop_messages(store, confirm.cleaned_data["mobile"], confirm.cleaned_data["stop"])

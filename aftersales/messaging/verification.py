@@ -2,7 +2,9 @@
 
 `send_code` makes a 6-digit code, stores only a keyed hash of it, and queues a
 "verification_code" SMS through the outbox; `check_code` (or `verify_code`, which says why a
-check failed) accepts the newest code of a number once, within 10 minutes and 5 tries.
+check failed) accepts the newest code of a number once, within 10 minutes and 5 tries. A code
+is bound to the store and the purpose it was sent for: one asked for at one store's complaint
+page proves nothing at another store's, nor on the SMS preferences page.
 
 Limits, each refused with a `VerificationError` that says which limit and when to try again:
 
@@ -96,7 +98,7 @@ def send_code(*, store, mobile, purpose, client_ip, now=None) -> VerificationCod
         code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
         record = VerificationCode.objects.create(
             store=store, mobile=mobile, purpose=purpose,
-            code_hash=_digest(settings.SECRET_KEY, purpose, mobile, code),
+            code_hash=_digest(settings.SECRET_KEY, store.pk, purpose, mobile, code),
             client_ip=str(address) if address else None,
             created_at=now, expires_at=now + LIFETIME,
         )
@@ -109,8 +111,9 @@ def send_code(*, store, mobile, purpose, client_ip, now=None) -> VerificationCod
     return record
 
 
-def verify_code(*, mobile, purpose, code, now=None) -> CheckResult:
-    """Check `code` against the newest code sent to `mobile` for `purpose`, spending a try.
+def verify_code(*, store, mobile, purpose, code, now=None) -> CheckResult:
+    """Check `code` against the newest code sent to `mobile` for `purpose` at `store`,
+    spending a try.
 
     Only the newest code counts (asking for a new code retires the earlier ones). A right code
     is used up at once. Call it outside any transaction that may roll back afterwards, or the
@@ -124,7 +127,7 @@ def verify_code(*, mobile, purpose, code, now=None) -> CheckResult:
     with transaction.atomic():
         record = (
             VerificationCode.objects.select_for_update()
-            .filter(mobile=mobile, purpose=purpose)
+            .filter(store=store, mobile=mobile, purpose=purpose)
             .order_by("-created_at", "-pk")
             .first()
         )
@@ -142,19 +145,19 @@ def verify_code(*, mobile, purpose, code, now=None) -> CheckResult:
     return CheckResult.TOO_MANY_TRIES if record.attempts >= MAX_TRIES else CheckResult.WRONG
 
 
-def check_code(*, mobile, purpose, code, now=None) -> bool:
+def check_code(*, store, mobile, purpose, code, now=None) -> bool:
     """True once for the right, live code; see verify_code."""
-    return verify_code(mobile=mobile, purpose=purpose, code=code, now=now) is CheckResult.OK
+    return verify_code(store=store, mobile=mobile, purpose=purpose, code=code, now=now) is CheckResult.OK
 
 
-def tries_left(*, mobile, purpose) -> int:
+def tries_left(*, store, mobile, purpose) -> int:
     """Tries left on the newest code of the number (for the page's message)."""
     try:
         mobile = normalize_mobile(mobile)
     except ValueError:
         return 0
     attempts = (
-        VerificationCode.objects.filter(mobile=mobile, purpose=purpose)
+        VerificationCode.objects.filter(store=store, mobile=mobile, purpose=purpose)
         .order_by("-created_at", "-pk").values_list("attempts", flat=True).first()
     )
     return 0 if attempts is None else max(0, MAX_TRIES - attempts)
@@ -168,10 +171,10 @@ def purge_codes(*, now=None) -> int:
 
 
 # --- Hashing ---------------------------------------------------------------------------------
-def _digest(key, purpose, mobile, code):
-    # Purpose and number are part of the message, so a hash is worth nothing for another
-    # number or page, and equal codes do not give equal hashes.
-    message = f"{purpose}\x00{mobile}\x00{code}".encode()
+def _digest(key, store_id, purpose, mobile, code):
+    # Store, purpose and number are part of the message, so a hash is worth nothing for
+    # another store, number or page, and equal codes do not give equal hashes.
+    message = f"{store_id}\x00{purpose}\x00{mobile}\x00{code}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -180,7 +183,7 @@ def _matches(record, code):
     # compare_digest takes the same time wherever the hashes differ.
     right = False
     for key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
-        candidate = _digest(key, record.purpose, record.mobile, code)
+        candidate = _digest(key, record.store_id, record.purpose, record.mobile, code)
         right |= hmac.compare_digest(candidate.encode(), record.code_hash.encode())
     return right
 

@@ -13,7 +13,7 @@ Checking it, alone or as a base of the page's own form, so that the page cannot 
 without a right code::
 
     class ComplaintForm(CheckCodeForm, forms.ModelForm): ...
-    form = ComplaintForm(request.POST, purpose="complaint")
+    form = ComplaintForm(request.POST, store=store, purpose="complaint")
     if form.is_valid():  # the code was checked, last, and is now used up
         ...
 
@@ -75,8 +75,10 @@ class CheckCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
-    def __init__(self, *args, purpose, now=None, **kwargs):
+    def __init__(self, *args, store, purpose, now=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The code must have been sent for this store and purpose (see verification.py).
+        self.verification_store = store
         self.verification_purpose = purpose
         self.verification_now = now
         self.code_verified = False
@@ -101,7 +103,7 @@ class CheckCodeForm(forms.Form):
             return
         mobile = self.cleaned_data["mobile"]
         result = verify_code(
-            mobile=mobile, purpose=self.verification_purpose, code=self.cleaned_data["code"],
+            store=self.verification_store, mobile=mobile, purpose=self.verification_purpose, code=self.cleaned_data["code"],
             now=self.verification_now,
         )
         if result is CheckResult.OK:
@@ -110,7 +112,9 @@ class CheckCodeForm(forms.Form):
             self.add_error("code", forms.ValidationError(
                 _("That code is not right. Tries left for this code: %(left)s."),
                 code="code_wrong",
-                params={"left": tries_left(mobile=mobile, purpose=self.verification_purpose)},
+                params={"left": tries_left(
+                    store=self.verification_store, mobile=mobile, purpose=self.verification_purpose,
+                )},
             ))
         elif result is CheckResult.TOO_MANY_TRIES:
             self.add_error("code", forms.ValidationError(

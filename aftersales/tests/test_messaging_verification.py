@@ -60,7 +60,7 @@ def send(store, *, mobile=MOBILE, purpose=COMPLAINT, ip, now=T0):
 @pytest.mark.django_db
 def test_right_code(store_a, ip):
     record = send(store_a, ip=ip)
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=sent_code(record), now=T0 + dt.timedelta(minutes=1))
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=sent_code(record), now=T0 + dt.timedelta(minutes=1))
     record.refresh_from_db()
     assert record.used_at == T0 + dt.timedelta(minutes=1)
     assert record.attempts == 1
@@ -70,29 +70,29 @@ def test_right_code(store_a, ip):
 def test_code_typed_with_spaces_full_width_or_another_number_format(store_a, ip):
     record = send(store_a, ip=ip)
     typed = " ".join(sent_code(record)).translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
-    assert check_code(mobile="+86 139 1234 5678", purpose=COMPLAINT, code=typed, now=T0)
+    assert check_code(store=store_a, mobile="+86 139 1234 5678", purpose=COMPLAINT, code=typed, now=T0)
 
 
 @pytest.mark.django_db
 def test_wrong_code(store_a, ip):
     record = send(store_a, ip=ip)
-    assert verify_code(mobile=MOBILE, purpose=COMPLAINT, code=wrong(sent_code(record)), now=T0) is CheckResult.WRONG
-    assert not check_code(mobile=MOBILE, purpose=COMPLAINT, code="abc", now=T0)
+    assert verify_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=wrong(sent_code(record)), now=T0) is CheckResult.WRONG
+    assert not check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code="abc", now=T0)
     record.refresh_from_db()
     assert record.attempts == 2
     assert record.used_at is None
     # Still alive: the right code works on a later try.
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=sent_code(record), now=T0)
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=sent_code(record), now=T0)
 
 
 @pytest.mark.django_db
 def test_code_is_for_its_number_and_purpose_only(store_a, ip):
     record = send(store_a, ip=ip)
     code = sent_code(record)
-    assert not check_code(mobile="13912345679", purpose=COMPLAINT, code=code, now=T0)
-    assert not check_code(mobile=MOBILE, purpose=BOOKING, code=code, now=T0)
-    assert not check_code(mobile="not a number", purpose=COMPLAINT, code=code, now=T0)
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0)
+    assert not check_code(store=store_a, mobile="13912345679", purpose=COMPLAINT, code=code, now=T0)
+    assert not check_code(store=store_a, mobile=MOBILE, purpose=BOOKING, code=code, now=T0)
+    assert not check_code(store=store_a, mobile="not a number", purpose=COMPLAINT, code=code, now=T0)
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0)
 
 
 @pytest.mark.django_db
@@ -100,10 +100,10 @@ def test_expired_code(store_a, ip):
     record = send(store_a, ip=ip)
     code = sent_code(record)
     assert verify_code(
-        mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0 + dt.timedelta(minutes=10)
+        store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0 + dt.timedelta(minutes=10)
     ) is CheckResult.NO_CODE
     # One second before the end it still works.
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0 + dt.timedelta(minutes=10) - dt.timedelta(seconds=1))
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0 + dt.timedelta(minutes=10) - dt.timedelta(seconds=1))
 
 
 @pytest.mark.django_db
@@ -115,17 +115,17 @@ def test_expired_by_the_clock(store_a, ip):
     VerificationCode.objects.filter(pk=record.pk).update(
         created_at=now - dt.timedelta(minutes=11), expires_at=now - dt.timedelta(minutes=1)
     )
-    assert not check_code(mobile=MOBILE, purpose=COMPLAINT, code=code)
+    assert not check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code)
 
 
 @pytest.mark.django_db
 def test_five_tries_then_dead(store_a, ip):
     record = send(store_a, ip=ip)
     code = sent_code(record)
-    results = [verify_code(mobile=MOBILE, purpose=COMPLAINT, code=wrong(code), now=T0) for _ in range(5)]
+    results = [verify_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=wrong(code), now=T0) for _ in range(5)]
     assert results == [CheckResult.WRONG] * 4 + [CheckResult.TOO_MANY_TRIES]
     # Dead: even the right code fails now, and no further try is counted.
-    assert verify_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0) is CheckResult.TOO_MANY_TRIES
+    assert verify_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0) is CheckResult.TOO_MANY_TRIES
     record.refresh_from_db()
     assert record.attempts == 5
     assert record.used_at is None
@@ -136,17 +136,17 @@ def test_the_fifth_try_may_be_right(store_a, ip):
     record = send(store_a, ip=ip)
     code = sent_code(record)
     for _ in range(4):
-        assert not check_code(mobile=MOBILE, purpose=COMPLAINT, code=wrong(code), now=T0)
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0)
+        assert not check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=wrong(code), now=T0)
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0)
 
 
 @pytest.mark.django_db
 def test_used_code_cannot_be_reused(store_a, ip):
     record = send(store_a, ip=ip)
     code = sent_code(record)
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0)
-    assert verify_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0) is CheckResult.NO_CODE
-    assert not check_code(mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0 + dt.timedelta(seconds=5))
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0)
+    assert verify_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0) is CheckResult.NO_CODE
+    assert not check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=code, now=T0 + dt.timedelta(seconds=5))
 
 
 @pytest.mark.django_db
@@ -155,8 +155,8 @@ def test_a_new_code_retires_the_earlier_one(store_a, ip):
     second = send(store_a, ip=ip, now=T0 + dt.timedelta(seconds=61))
     old, new = sent_code(first), sent_code(second)
     if old != new:  # one chance in a million that they are equal
-        assert not check_code(mobile=MOBILE, purpose=COMPLAINT, code=old, now=T0 + dt.timedelta(seconds=70))
-    assert check_code(mobile=MOBILE, purpose=COMPLAINT, code=new, now=T0 + dt.timedelta(seconds=70))
+        assert not check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=old, now=T0 + dt.timedelta(seconds=70))
+    assert check_code(store=store_a, mobile=MOBILE, purpose=COMPLAINT, code=new, now=T0 + dt.timedelta(seconds=70))
 
 
 # --- What is stored and queued ------------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_nothing_stored_in_clear_text(store_a, ip):
     assert len(record.code_hash) == 64
     assert record.code_hash != hashlib.sha256(code.encode()).hexdigest()
     expected = hmac.new(
-        settings.SECRET_KEY.encode(), f"complaint\x00{MOBILE}\x00{code}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), f"{record.store_id}\x00complaint\x00{MOBILE}\x00{code}".encode(), hashlib.sha256
     ).hexdigest()
     assert record.code_hash == expected
 
@@ -373,16 +373,16 @@ def test_request_form_puts_the_address_limit_on_the_page(store_a, ip):
 def test_check_form(store_a, ip):
     code = sent_code(send(store_a, ip=ip))
     with translation.override("en"):
-        form = CheckCodeForm({"mobile": MOBILE, "code": wrong(code)}, purpose=COMPLAINT, now=T0)
+        form = CheckCodeForm({"mobile": MOBILE, "code": wrong(code)}, store=store_a, purpose=COMPLAINT, now=T0)
         assert not form.is_valid()
         assert "Tries left for this code: 4" in form.errors["code"][0]
-        malformed = CheckCodeForm({"mobile": MOBILE, "code": "12ab"}, purpose=COMPLAINT, now=T0)
+        malformed = CheckCodeForm({"mobile": MOBILE, "code": "12ab"}, store=store_a, purpose=COMPLAINT, now=T0)
         assert not malformed.is_valid()
         assert "6-digit" in malformed.errors["code"][0]
-    form = CheckCodeForm({"mobile": MOBILE, "code": code}, purpose=COMPLAINT, now=T0)
+    form = CheckCodeForm({"mobile": MOBILE, "code": code}, store=store_a, purpose=COMPLAINT, now=T0)
     assert form.is_valid()
     assert form.code_verified
-    reused = CheckCodeForm({"mobile": MOBILE, "code": code}, purpose=COMPLAINT, now=T0)
+    reused = CheckCodeForm({"mobile": MOBILE, "code": code}, store=store_a, purpose=COMPLAINT, now=T0)
     with translation.override("en"):
         assert not reused.is_valid()
         assert "expired or has already been used" in reused.errors["code"][0]
@@ -394,8 +394,8 @@ def test_check_form(store_a, ip):
 def test_check_form_says_when_the_code_is_dead(store_a, ip):
     code = sent_code(send(store_a, ip=ip))
     for _ in range(5):
-        CheckCodeForm({"mobile": MOBILE, "code": wrong(code)}, purpose=COMPLAINT, now=T0).is_valid()
-    form = CheckCodeForm({"mobile": MOBILE, "code": code}, purpose=COMPLAINT, now=T0)
+        CheckCodeForm({"mobile": MOBILE, "code": wrong(code)}, store=store_a, purpose=COMPLAINT, now=T0).is_valid()
+    form = CheckCodeForm({"mobile": MOBILE, "code": code}, store=store_a, purpose=COMPLAINT, now=T0)
     with translation.override("en"):
         assert not form.is_valid()
         assert "too many times" in form.errors["code"][0]
@@ -413,12 +413,12 @@ class ComplaintLikeForm(CheckCodeForm, forms.ModelForm):
 def test_a_page_form_with_other_errors_spends_no_try(store_a, ip):
     record = send(store_a, ip=ip)
     code = sent_code(record)
-    form = ComplaintLikeForm({"mobile": MOBILE, "code": code, "name": ""}, purpose=COMPLAINT, now=T0)
+    form = ComplaintLikeForm({"mobile": MOBILE, "code": code, "name": ""}, store=store_a, purpose=COMPLAINT, now=T0)
     assert not form.is_valid()
     assert "name" in form.errors and "code" not in form.errors
     record.refresh_from_db()
     assert (record.attempts, record.used_at) == (0, None)
-    form = ComplaintLikeForm({"mobile": MOBILE, "code": code, "name": "张三"}, purpose=COMPLAINT, now=T0)
+    form = ComplaintLikeForm({"mobile": MOBILE, "code": code, "name": "张三"}, store=store_a, purpose=COMPLAINT, now=T0)
     assert form.is_valid(), form.errors
     assert form.code_verified
     record.refresh_from_db()

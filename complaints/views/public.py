@@ -87,9 +87,9 @@ def complaint_form(request, store_code):
     except TooManySubmissions as error:
         if not details.is_valid():
             return _form_page(request, store, form=details, errors=error.messages, retry_after=error.retry_after)
-        return _form_page(request, store, form=ComplaintForm(initial=details.cleaned_data),
+        return _form_page(request, store, form=ComplaintForm(store=store, initial=details.cleaned_data),
                           details=_summary(details), errors=error.messages, retry_after=error.retry_after)
-    form = ComplaintForm(request.POST)
+    form = ComplaintForm(request.POST, store=store)
     if form.is_valid():
         data = form.cleaned_data
         complaint = file_online_complaint(
@@ -131,11 +131,11 @@ def send_code(request, store_code):
         return _form_page(request, store, form=details)
     ask = _ask(request, store)
     if ask.send():
-        return _form_page(request, store, form=ComplaintForm(initial=details.cleaned_data),
+        return _form_page(request, store, form=ComplaintForm(store=store, initial=details.cleaned_data),
                           details=_summary(details), code_sent=True)
     if request.POST.get("code_sent"):
         # A new code was refused (e.g. too soon): the one sent before still works.
-        return _form_page(request, store, form=ComplaintForm(initial=details.cleaned_data),
+        return _form_page(request, store, form=ComplaintForm(store=store, initial=details.cleaned_data),
                           details=_summary(details), errors=_errors(ask), retry_after=ask.retry_after)
     return _form_page(request, store, form=details, errors=_errors(ask), retry_after=ask.retry_after)
 

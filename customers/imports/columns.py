@@ -136,9 +136,18 @@ def auto_match(headers, saved=None) -> dict[str, str]:
     return mapping
 
 
+def opened_from_closed(mapping) -> bool:
+    """Many DMS exports have one date, the settlement's: it then gives the open date too."""
+    return not mapping.get("opened_at") and bool(mapping.get("closed_at"))
+
+
 def missing_columns(mapping) -> list[str]:
-    """The labels of the required fields `mapping` leaves out (the vehicle counts as one)."""
-    missing = [str(BY_FIELD[field].label) for field in REQUIRED if not mapping.get(field)]
+    """The labels of the required fields `mapping` leaves out (the vehicle counts as one; the
+    open date is not missing when the settlement date can stand for it)."""
+    missing = [
+        str(BY_FIELD[field].label) for field in REQUIRED
+        if not mapping.get(field) and not (field == "opened_at" and opened_from_closed(mapping))
+    ]
     if not any(mapping.get(field) for field in VEHICLE_FIELDS):
         missing.append(str(_("VIN or plate")))
     return missing

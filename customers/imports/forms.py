@@ -9,6 +9,10 @@ from .columns import COLUMNS, missing_columns
 from .readers import EXTENSIONS, ImportFileError, file_kind, open_table
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Sample values per column shown on the mapping step, read from the first rows.
+SAMPLE_VALUES = 3
+SAMPLE_ROWS = 20
+SAMPLE_LENGTH = 40
 
 
 class UploadForm(forms.Form):
@@ -37,10 +41,27 @@ class UploadForm(forms.Form):
         try:
             with open_table(upload.file, upload.name) as table:
                 self.headers = table.headers
+                self.samples = _samples(table)
         except ImportFileError as error:
             raise forms.ValidationError(error.message) from None
         upload.seek(0)
         return upload
+
+
+def _samples(table) -> dict:
+    """{header: up to SAMPLE_VALUES distinct non-empty values} from the first rows."""
+    from itertools import islice
+
+    from .rows import cell_text
+
+    samples = {header: [] for header in table.headers if header}
+    for _number, cells in islice(table.rows, SAMPLE_ROWS):
+        for header, cell in zip(table.headers, cells):
+            values = samples.get(header)
+            text = cell_text(cell)[:SAMPLE_LENGTH]
+            if values is not None and text and text not in values and len(values) < SAMPLE_VALUES:
+                values.append(text)
+    return samples
 
 
 class MappingForm(forms.Form):

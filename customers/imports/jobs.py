@@ -33,16 +33,24 @@ def read_progress(job) -> int:
 
 
 class _ErrorCollector:
+    """The rows' problems, errors and warnings in one bounded list (each item says its level)."""
+
     def __init__(self, limit=MAX_STORED_ERRORS):
         self.limit = limit
         self.items = []
 
-    def __call__(self, row, name, code, params, value):
+    def _add(self, level, row, name, code, params, value):
         if len(self.items) < self.limit:
             self.items.append(
                 {"row": row, "field": name, "code": code, "params": params, "value": value[:100],
-                 "message": error_message(code, params)}
+                 "message": error_message(code, params), "level": level}
             )
+
+    def __call__(self, *args):
+        self._add("error", *args)
+
+    def warning(self, *args):
+        self._add("warning", *args)
 
 
 def _progress(job):
@@ -56,13 +64,10 @@ def _progress(job):
 
 def _run(job, *, commit):
     errors = _ErrorCollector()
-    importer = Importer(job.store, job.columns, on_error=errors, on_progress=_progress(job))
+    importer = Importer(job.store, job.columns, on_error=errors, on_warning=errors.warning,
+                        on_progress=_progress(job))
     with job.file.open("rb") as fileobj:
-        if commit:
-            with transaction.atomic(), pghistory.context(import_job=job.pk):
-                outcome = importer.run(fileobj, job.original_name, commit=True)
-        else:
-            outcome = importer.run(fileobj, job.original_name)
+        outcome = importer.run(fileobj, job.original_name, commit=commit)
     return importer, outcome, errors
 
 
@@ -80,62 +85,52 @@ def runs_inline(job) -> bool:
     return total is not None and total <= INLINE_ROW_LIMIT
 
 
-def _fail(job, message):
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.FAILED, failure=message, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
-
-
 def preview_job(job_id) -> ImportJob:
     """Check every row of the job's file and count new / changed / unchanged / bad rows."""
     job = ImportJob.objects.select_related("store").get(pk=job_id)
-    if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.PREVIEWING, ImportJob.Status.PREVIEWED):
+    if not job.start_preview(job.total_rows or estimate_rows(job) or 0):
         return job
-    total = job.total_rows or estimate_rows(job) or 0
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.PREVIEWING, processed_rows=0, total_rows=total
-    )
-    done = _run_job(job, commit=False,
-                    failure=_("The file could not be checked because of an internal error."))
-    if done is not None:
-        _importer, outcome, errors = done
+    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
+    try:
+        _importer, outcome, errors = _run(job, commit=False)
+    except Exception as error:
+        _fail(job, error, _("The file could not be checked because of an internal error."))
+    else:
         _finish(job, ImportJob.Status.PREVIEWED, outcome, errors)
     job.refresh_from_db()
     return job
 
 
 def commit_job(job_id) -> ImportJob:
-    """Write the job's good rows in one transaction (all of them or none)."""
+    """Write the job's good rows in one transaction (all of them or none), once: the job is
+    claimed inside that transaction, so a second caller (a double click, a task delivered
+    twice) waits for the first and then finds the job imported."""
     job = ImportJob.objects.select_related("store").get(pk=job_id)
     if job.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.COMMITTING):
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, processed_rows=0)
-    done = _run_job(job, commit=True,
-                    failure=_("Nothing was imported: the import failed and was rolled back."))
-    if done is not None:
-        importer, outcome, errors = done
+    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
+    importer = None
+    try:
+        with transaction.atomic(), pghistory.context(import_job=job.pk):
+            if job.claim_commit():
+                importer, outcome, errors = _run(job, commit=True)
+                _finish(job, ImportJob.Status.COMMITTED, outcome, errors, finished_at=timezone.now())
+    except Exception as error:
+        _fail(job, error, _("Nothing was imported: the import failed and was rolled back."))
+    if importer is not None and job.status == ImportJob.Status.COMMITTED:
         refresh_loyalty(customer_ids=importer.touched_customers)
-        _finish(job, ImportJob.Status.COMMITTED, outcome, errors, finished_at=timezone.now())
     job.refresh_from_db()
     return job
 
 
-def _run_job(job, *, commit, failure):
-    """One pass over the job's file; None (and the job marked failed) if it could not run."""
-    cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT)
-    try:
-        return _run(job, commit=commit)
-    except ImportFileError as error:
-        _fail(job, str(error.message))
-    except Exception:
-        logger.exception("Import %s: %s failed", job.pk, "commit" if commit else "preview")
-        _fail(job, failure)
-    return None
+def _fail(job, error, message):
+    if isinstance(error, ImportFileError):
+        message = str(error.message)
+    else:
+        logger.exception("Import %s failed", job.pk)
+    job.fail(str(message))
+    job.refresh_from_db()
 
 
 def _finish(job, status, outcome, errors, **extra):
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status, total_rows=outcome.rows, processed_rows=outcome.rows,
-        summary=outcome.summary(), row_errors=errors.items, failure="", **extra,
-    )
+    job.finish(status, rows=outcome.rows, summary=outcome.summary(), row_errors=errors.items, **extra)

@@ -19,7 +19,11 @@ MESSAGES = {
     "bad_date": _("Not a date this import understands (e.g. 2024-03-15 or 2024/3/15 9:30)."),
     "bad_vin": _("Not a valid VIN (17 characters, no I, O or Q, with a correct check digit)."),
     "bad_plate": _("Not a valid Chinese plate."),
-    "bad_mobile": _("Not a valid mobile number."),
+    # A warning, not an error: the row is imported without the number (see parse_row).
+    "bad_mobile": _(
+        "Not a valid mobile number: the repair order is imported, and the customer is kept "
+        "without a mobile and marked as having a wrong number."
+    ),
     "unknown_repair_type": _("Unknown repair type; map it to one of ours on the preview page."),
     "duplicate_order_no": _("This repair order number is already on row %(first_row)s of the file."),
     "closed_before_opened": _("The repair order closes before it opens."),
@@ -84,8 +88,11 @@ class Row:
     model: str = ""
     from_appointment: bool = False
     declined_work: str = ""
-    # [(field, code, params, raw value)]
+    # The mobile as written when it is no valid number (the row is imported without it).
+    bad_mobile: str = ""
+    # [(field, code, params, raw value)]: errors leave the row out, warnings do not.
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
 
 def cell_text(value) -> str:
@@ -109,6 +116,27 @@ def _checked(value: datetime) -> datetime:
     if not 1950 <= value.year <= 2100:
         raise FieldError("bad_date")
     return _aware(value)
+
+
+def _local_date(value: datetime) -> date:
+    return timezone.localtime(value).date()
+
+
+def is_date_only(value: datetime) -> bool:
+    """Whether a parsed moment carries no time of day (a date, or a date written at 00:00,
+    as Excel stores a date)."""
+    local = timezone.localtime(value)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+
+
+# What a DMS writes in the first column of the totals row at the bottom of an export.
+TOTALS_WORDS = frozenset({"合计", "总计", "小计", "合计金额", "总合计", "total", "totals", "grandtotal", "sum"})
+
+
+def is_totals_row(first_cell, vehicle_cells) -> bool:
+    """The export's totals row: 合计 (or the like) in the first column, and no vehicle."""
+    key = re.sub(r"[\s:：]+", "", cell_text(first_cell)).lower()
+    return key in TOTALS_WORDS and not any(cell_text(cell) for cell in vehicle_cells)
 
 
 def parse_datetime(value) -> datetime | None:
@@ -269,7 +297,12 @@ def parse_row(number, fields: dict, repair_types=None) -> Row:
     if "closed_at" in fields:
         row.closed_at = attempt("closed_at", lambda: parse_datetime(fields.get("closed_at")))
     if row.opened_at and row.closed_at and row.closed_at < row.opened_at:
-        row.errors.append(("closed_at", "closed_before_opened", {}, cell_text(fields.get("closed_at"))))
+        if is_date_only(row.closed_at) and _local_date(row.closed_at) == _local_date(row.opened_at):
+            # "Settled 2026-10-05" for a car in at 10:30 that day: a date compares as a date.
+            # It closed that day, no earlier than it opened.
+            row.closed_at = row.opened_at
+        else:
+            row.errors.append(("closed_at", "closed_before_opened", {}, cell_text(fields.get("closed_at"))))
 
     raw_type = cell_text(fields.get("repair_type"))
     if not raw_type:
@@ -296,7 +329,8 @@ def parse_row(number, fields: dict, repair_types=None) -> Row:
     if mobile_text:
         row.mobile = _mobile(mobile_text) or ""
         if not row.mobile:
-            row.errors.append(("mobile", "bad_mobile", {}, mobile_text))
+            row.bad_mobile = mobile_text[:100]
+            row.warnings.append(("mobile", "bad_mobile", {}, mobile_text))
 
     if "mileage" in fields:
         row.mileage = attempt("mileage", lambda: parse_mileage(fields.get("mileage")))

@@ -25,16 +25,18 @@ from aftersales.planner import refresh_statistics
 
 from ..loyalty import refresh_loyalty
 from ..models import Customer, ServiceVisit, Vehicle, VehicleOwnership
-from .columns import missing_columns
+from .columns import missing_columns, opened_from_closed
 from .mappings import REPAIR_TYPES_KEY, column_mapping, repair_type_mapping, saved_columns
 from .readers import ImportFileError, open_table
-from .rows import Row, parse_row
+from .rows import Row, is_totals_row, parse_row
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 # Unmapped repair-type values offered for mapping on the preview page.
 MAX_UNKNOWN_TYPES = 50
+# Row numbers of skipped rows (totals) kept for the preview; the count is always complete.
+MAX_SKIPPED_ROWS = 100
 # After these written batches the tables' statistics are refreshed (see Importer._analyze).
 ANALYZE_AFTER_BATCHES = (1, 4)
 
@@ -63,14 +65,25 @@ class Outcome:
     unknown_repair_types: list = field(default_factory=list)
     new_customers: int = 0
     new_vehicles: int = 0
+    # Rows imported with a warning (e.g. a mobile that is no number).
+    warnings: int = 0
+    # Rows that are no repair order (the export's totals row), left out and said so.
+    skipped: int = 0
+    skipped_rows: list = field(default_factory=list)
+    # The file has no open date: the settlement date gave it.
+    opened_from_closed: bool = False
 
     def summary(self) -> dict:
         return {
+            "opened_from_closed": self.opened_from_closed,
             "rows": self.rows,
             "new": self.new,
             "changed": self.changed,
             "unchanged": self.unchanged,
             "errors": self.errors,
+            "warnings": self.warnings,
+            "skipped": self.skipped,
+            "skipped_rows": self.skipped_rows,
             "new_customers": self.new_customers,
             "new_vehicles": self.new_vehicles,
             "unknown_repair_types": self.unknown_repair_types,
@@ -80,13 +93,17 @@ class Outcome:
 class Importer:
     """One pass over a file for one store: `run(commit=False)` previews, `run(commit=True)`
     writes. `on_error(row, field, code, params, value)` hears every bad row's problems;
+    `on_warning` (the same arguments) hears the problems of rows imported all the same;
     `on_progress(rows_done)` hears after every batch."""
 
-    def __init__(self, store, columns, *, on_error=None, on_progress=None):
+    def __init__(self, store, columns, *, on_error=None, on_warning=None, on_progress=None):
         self.store = store
         self.columns = column_mapping(columns)
         self.repair_types = repair_type_mapping(columns)
         self.on_error = on_error or (lambda *args: None)
+        self.on_warning = on_warning or (lambda *args: None)
+        # No open date in the file: the settlement date stands for it (see columns).
+        self.opened_from_closed = opened_from_closed(self.columns)
         self.on_progress = on_progress or (lambda done: None)
         self.outcome = Outcome()
         self.seen_order_nos = {}
@@ -111,11 +128,19 @@ class Importer:
                     % {"header": header}
                 )
             positions[name] = table.headers.index(header)
+        vehicle_positions = [positions[name] for name in ("vin", "plate") if name in positions]
         for number, cells in table.rows:
             width = len(cells)
+            if width and is_totals_row(cells[0], [cells[i] for i in vehicle_positions if i < width]):
+                self.outcome.skipped += 1
+                if len(self.outcome.skipped_rows) < MAX_SKIPPED_ROWS:
+                    self.outcome.skipped_rows.append(number)
+                continue
             values = {
                 name: (cells[index] if index < width else None) for name, index in positions.items()
             }
+            if self.opened_from_closed:
+                values["opened_at"] = values["closed_at"]
             yield parse_row(number, values, self.repair_types)
 
     def _batches(self, table):
@@ -129,6 +154,7 @@ class Importer:
             yield batch
 
     def run(self, fileobj, name, *, commit=False):
+        self.outcome.opened_from_closed = self.opened_from_closed
         with open_table(fileobj, name) as table:
             done = 0
             for batch in self._batches(table):
@@ -185,6 +211,10 @@ class Importer:
             if row.errors:
                 self._report(row)
             else:
+                if row.warnings:
+                    self.outcome.warnings += 1
+                    for name, code, params, value in row.warnings:
+                        self.on_warning(row.number, name, code, params, value)
                 good.append(row)
         if not good:
             return
@@ -241,6 +271,9 @@ class Importer:
             value = getattr(row, column)
             if column == "amount" and value is None:
                 value = 0
+            if column == "opened_at" and self.opened_from_closed and visit is not None:
+                # A settlement date is only a stand-in: an order on file keeps its open date.
+                value = visit["opened_at"]
             values[attname] = value
         if "closed_at" in self.columns:
             if visit is not None and visit["status"] == ServiceVisit.Status.CANCELLED:
@@ -316,6 +349,12 @@ class Importer:
                     store=store, name=row.customer_name, mobile=row.mobile,
                     source=Customer.Source.DMS, created_at=now,
                 )
+                if row.bad_mobile:
+                    # Kept without a usable mobile and flagged as a wrong number is (the call
+                    # list shows it), with what the DMS wrote for whoever corrects it.
+                    customer.mobile_reported_wrong_at = now
+                    customer.notes = _("The DMS export gave the mobile as “%(value)s”, which is not a valid number.") % {
+                        "value": row.bad_mobile}
                 customer.refresh_search_keys()
                 new_customers.append(customer)
                 if row.mobile:
@@ -428,7 +467,7 @@ class Importer:
 
 # --- jobs --------------------------------------------------------------------------------
 # --- the command's entry point --------------------------------------------------------------
-def import_file(path, store: Store, *, commit=False, columns=None, on_error=None):
+def import_file(path, store: Store, *, commit=False, columns=None, on_error=None, on_warning=None):
     """Preview (and with `commit`, import) a file on disk for `store`, with the store's saved
     mapping or the synonyms. Returns the Outcome; raises ImportFileError."""
     from .columns import auto_match
@@ -439,7 +478,7 @@ def import_file(path, store: Store, *, commit=False, columns=None, on_error=None
             with open_table(fileobj, str(path)) as table:
                 columns = {**auto_match(table.headers, column_mapping(saved)),
                            REPAIR_TYPES_KEY: repair_type_mapping(saved)}
-        importer = Importer(store, columns, on_error=on_error)
+        importer = Importer(store, columns, on_error=on_error, on_warning=on_warning)
         if commit:
             with transaction.atomic(), pghistory.context(command="import_repair_orders"):
                 outcome = importer.run(fileobj, str(path), commit=True)

@@ -18,14 +18,15 @@ from aftersales.scoping import for_user, get_for_user_or_404
 
 from ..models import ImportJob, ImportMapping
 from . import jobs, mappings
-from .columns import COLUMNS, auto_match
+from .columns import COLUMNS, auto_match, missing_columns, opened_from_closed
 from .forms import MappingForm, RepairTypeForm, UploadForm
 from .rows import error_message
 
 PERMISSION = "customers.import_repair_orders"
 ERRORS_PER_PAGE = 100
+WARNINGS_SHOWN = 200
 RECENT_JOBS = 20
-RUNNING = (ImportJob.Status.PREVIEWING, ImportJob.Status.COMMITTING)
+RUNNING = ImportJob.RUNNING
 
 
 def _job(request, pk, *, lock=False):
@@ -46,7 +47,7 @@ def upload(request):
             with transaction.atomic():
                 job = ImportJob(
                     store=store, created_by=request.user, original_name=upload.name[:200],
-                    headers=form.headers,
+                    headers=form.headers, samples=form.samples,
                     columns={
                         **auto_match(form.headers, mappings.column_mapping(saved)),
                         mappings.REPAIR_TYPES_KEY: mappings.repair_type_mapping(saved),
@@ -68,8 +69,8 @@ def _start_preview(job):
         return reverse("customers:imports:preview", args=[job.pk])
     from ..tasks import preview_import
 
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, processed_rows=0)
-    enqueue_on_commit(preview_import, job.pk)
+    if job.queue_preview():
+        enqueue_on_commit(preview_import, job.pk)
     return reverse("customers:imports:progress", args=[job.pk])
 
 
@@ -86,25 +87,33 @@ def mapping(request, pk):
         if form.is_valid():
             with transaction.atomic():
                 job = _job(request, pk, lock=True)
-                if job.status in RUNNING or job.status == ImportJob.Status.COMMITTED:
-                    return redirect("customers:imports:preview", pk=job.pk)
-                job.columns = {
+                if not job.remap({
                     **form.columns,
                     mappings.REPAIR_TYPES_KEY: mappings.repair_type_mapping(job.columns),
-                }
-                job.status = ImportJob.Status.UPLOADED
-                job.total_rows = 0
-                job.save(update_fields=["columns", "status", "total_rows"])
+                }):
+                    return redirect("customers:imports:preview", pk=job.pk)
                 mappings.save_mapping(job.store, form.columns, request.user)
                 target = _start_preview(job)
             return redirect(target)
     else:
         form = MappingForm(headers=job.headers, initial=initial)
     saved = ImportMapping.objects.filter(store=job.store).exists()
-    rows = [(column, form[column.field]) for column in COLUMNS]
+    chosen = (
+        {column.field: form.data.get(column.field, "") for column in COLUMNS} if form.is_bound else initial
+    )
+    rows = [
+        (column, form[column.field], (job.samples or {}).get(chosen.get(column.field) or "", []))
+        for column in COLUMNS
+    ]
     return render(
         request, "customers/imports/mapping.html",
-        {"job": job, "form": form, "rows": rows, "saved": saved},
+        {
+            "job": job, "form": form, "rows": rows, "saved": saved,
+            # Said before "Check the file", not only after it.
+            "missing": missing_columns(chosen),
+            "opened_from_closed": opened_from_closed(chosen),
+            "samples": [(header, (job.samples or {}).get(header, [])) for header in job.headers if header],
+        },
     )
 
 
@@ -115,14 +124,18 @@ def preview(request, pk):
         return redirect("customers:imports:progress", pk=job.pk)
     if job.status == ImportJob.Status.UPLOADED:
         return redirect("customers:imports:mapping", pk=job.pk)
-    page = Paginator(job.row_errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    errors = [
-        {**error, "message": error_message(error.get("code"), error.get("params"))}
-        for error in page
-    ]
+    problems = job.row_errors or []
+    page = Paginator(
+        [item for item in problems if item.get("level", "error") == "error"], ERRORS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     labels = {column.field: column.label for column in COLUMNS}
-    for error in errors:
-        error["label"] = labels.get(error.get("field"), error.get("field"))
+
+    def shown(item):
+        return {**item, "message": error_message(item.get("code"), item.get("params")),
+                "label": labels.get(item.get("field"), item.get("field"))}
+
+    errors = [shown(item) for item in page]
+    warnings = [shown(item) for item in problems if item.get("level") == "warning"][:WARNINGS_SHOWN]
     summary = job.summary or {}
     unknown = summary.get("unknown_repair_types") or []
     type_form = (
@@ -136,6 +149,7 @@ def preview(request, pk):
             "summary": summary,
             "page": page,
             "errors": errors,
+            "warnings": warnings,
             "truncated": len(job.row_errors) >= jobs.MAX_STORED_ERRORS,
             "type_form": type_form,
             "can_commit": job.status == ImportJob.Status.PREVIEWED
@@ -183,8 +197,8 @@ def commit(request, pk):
             return redirect("customers:imports:preview", pk=job.pk)
         from ..tasks import commit_import
 
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, processed_rows=0)
-        enqueue_on_commit(commit_import, job.pk)
+        if job.queue_commit():
+            enqueue_on_commit(commit_import, job.pk)
     return redirect("customers:imports:progress", pk=job.pk)
 
 

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Right, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,8 @@ class Vehicle(models.Model):
                 opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
             models.Index(fields=["vin_last6", "store"], name="vehicle_vin6_store"),
+            # A VIN's last 4 (the search box): an expression index, no stored column needed.
+            models.Index(Right("vin", 4), F("store"), name="vehicle_vin4_store"),
             models.Index(fields=["store", "warranty_end"], name="vehicle_store_warranty"),
         ]
 

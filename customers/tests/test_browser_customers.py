@@ -34,15 +34,19 @@ def log_in(page, username):
 def test_advisor_finds_a_customer_by_plate_fragment_and_works_the_file(page, personas, customer, tmp_path):
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    VehicleFactory(owner=CustomerFactory(store=customer.store, name="司马光"), plate="沪A8K999")
     log_in(page, "advisor_a")
     page.fill("[data-testid=nav-search]", "a8k")
     page.press("[data-testid=nav-search]", "Enter")
     results = page.locator("[data-testid=search-results]")
     expect(results).to_contain_text("欧阳娜娜")
-    # Typing more narrows the results live, without a page load.
+    expect(results).to_contain_text("司马光")
+    # Typing more narrows the results live, without a page load (and without leaving the page).
     page.fill("#customer-search", "a8k3")
+    expect(results).not_to_contain_text("司马光")
     expect(results).to_contain_text("沪A8K321")
-    results.get_by_text("欧阳娜娜").click()
+    # Sending a search with exactly one match opens the file.
+    page.press("#customer-search", "Enter")
     expect(page.locator("h1")).to_have_text("欧阳娜娜")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("建议更换轮胎")
 

@@ -172,3 +172,20 @@ def test_read_only_roles_cannot_edit(client, personas, store_a, role):
     client.force_login(personas[role])
     assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
     assert client.get(reverse("customers:vehicle_create", args=[customer.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("page", ["visit_create", "vehicle_edit"])
+def test_lower_mileage_confirmation_shows_only_after_a_lower_reading(client, advisor, store_a, page):
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store_a), mileage=50_000)
+    client.force_login(advisor)
+    url = reverse(f"customers:{page}", args=[vehicle.pk])
+    checkbox = 'type="checkbox" name="confirm_lower_mileage"'
+    assert checkbox not in client.get(url).content.decode()
+    if page == "visit_create":
+        data, another_error = visit_data(), {"order_no": ""}
+    else:
+        data, another_error = vehicle_data(vin=vehicle.vin, plate=vehicle.plate), {"plate": "bad"}
+    higher = client.post(url, {**data, "mileage": 60_000, **another_error})
+    assert higher.status_code == 200 and checkbox not in higher.content.decode()
+    lower = client.post(url, {**data, "mileage": 40_000})
+    assert lower.status_code == 200 and checkbox in lower.content.decode()

@@ -21,9 +21,20 @@ def test_preview_prints_the_summary_and_writes_nothing(tmp_path, store_a):
     rows[3]["VIN"] = "BAD"
     path = write_xlsx(tmp_path / "dms.xlsx", CANONICAL_HEADERS, rows)
     lines = run(path, "--store", "a")
-    assert lines[:5] == ["rows: 5", "new: 4", "changed: 0", "unchanged: 0", "errors: 1"]
-    assert lines[5].startswith("row 5: vin (BAD): ")
+    assert lines[:7] == ["rows: 5", "new: 4", "changed: 0", "unchanged: 0", "errors: 1", "warnings: 0", "skipped: 0"]
+    assert lines[7].startswith("row 5: vin (BAD): ")
     assert not ServiceVisit.objects.exists()
+
+
+def test_warnings_and_the_skipped_totals_row_are_printed(tmp_path, store_a):
+    rows = list(sample_rows(3))
+    rows[1]["联系电话"] = "12345"
+    rows.append({"工单号": "合计", "结算金额": 999})
+    path = write_xlsx(tmp_path / "dms.xlsx", CANONICAL_HEADERS, rows)
+    lines = run(path, "--store", "a")
+    assert lines[:7] == ["rows: 3", "new: 3", "changed: 0", "unchanged: 0", "errors: 0", "warnings: 1", "skipped: 1"]
+    assert lines[7].startswith("warning: row 3: mobile (12345): ")
+    assert lines[8] == "skipped (totals rows, no repair orders): row 5"
 
 
 def test_commit_then_the_same_file_again(tmp_path, store_a):

@@ -108,6 +108,12 @@ def test_columns_not_in_the_file_leave_existing_values_alone(tmp_path, store_a):
     assert ServiceVisit.objects.get(order_no="RO00000001").status == ServiceVisit.Status.CLOSED
 
 
+def import_columns():
+    from customers.imports.columns import auto_match
+
+    return auto_match(CANONICAL_HEADERS)
+
+
 def bad_rows():
     """One good row, then one bad row per reason (rows 2 and 3 … of the sheet)."""
     good = list(sample_rows(20))
@@ -122,7 +128,6 @@ def bad_rows():
     bad("bad_date", "opened_at", **{"进厂日期": "明天上午"})
     bad("bad_vin", "vin", VIN="LFV12345678901234")
     bad("bad_plate", "plate", **{"车牌号": "ABC123"})
-    bad("bad_mobile", "mobile", **{"联系电话": "12345"})
     bad("unknown_repair_type", "repair_type", **{"维修类型": "洗车"})
     bad("duplicate_order_no", "order_no", **{"工单号": good[0]["工单号"]})
     bad("closed_before_opened", "closed_at", **{"结算日期": datetime(2023, 12, 31)})
@@ -144,6 +149,18 @@ def test_every_bad_row_is_reported_with_its_reason_and_row_number(tmp_path, stor
     assert outcome.new == 1
     assert errors == reasons
     assert outcome.unknown_repair_types == ["洗车"]
+
+
+def test_a_mobile_that_is_no_number_is_a_warning_and_the_row_is_imported(tmp_path, store_a):
+    rows = list(sample_rows(2))
+    rows[1]["联系电话"] = "12345"
+    warnings, on_warning = collect()
+    errors, on_error = collect()
+    importer = service.Importer(store_a, import_columns(), on_error=on_error, on_warning=on_warning)
+    with open(xlsx(tmp_path, rows), "rb") as fileobj:
+        outcome = importer.run(fileobj, "dms.xlsx", commit=True)
+    assert (outcome.new, outcome.errors, outcome.warnings) == (2, 0, 1)
+    assert (errors, warnings) == ([], [(3, "mobile", "bad_mobile")])
 
 
 def test_commit_imports_the_good_rows_and_skips_the_bad(tmp_path, store_a):

@@ -55,7 +55,8 @@ def test_merged_records_are_not_found(zhang, advisor, store_a):
     assert twin.pk not in search_customer_ids(advisor, "张三丰")
 
 
-def test_search_page_shows_results_with_masked_mobile(client, zhang, advisor):
+def test_search_page_shows_results_with_masked_mobile(client, zhang, advisor, store_a):
+    VehicleFactory(owner=CustomerFactory(store=store_a), plate="京A12399")
     client.force_login(advisor)
     body = client.get(reverse("customers:search"), {"q": "a123"}).content.decode()
     assert "张三丰" in body and "138****5678" in body and "13812345678" not in body
@@ -88,3 +89,56 @@ def test_every_role_may_search(client, personas, role):
 def test_user_without_a_role_may_not_search(client, nobody):
     client.force_login(nobody)
     assert client.get(reverse("customers:search"), {"q": "x"}).status_code == 403
+
+
+# --- Four characters: a mobile's or a VIN's last 4 ----------------------------------------------
+@pytest.fixture
+def vin_owner(store_a):
+    customer = CustomerFactory(store=store_a, name="李四", mobile="13900001111")
+    VehicleFactory(owner=customer, plate="沪B88888", vin="LSVAU2180N2185678")
+    return customer
+
+
+def test_four_characters_with_letters_search_vin_tails(advisor, store_a):
+    owner = CustomerFactory(store=store_a, name="王五", mobile="13700001234")
+    VehicleFactory(owner=owner, plate="粤B12345", vin="LFV3A23C5H300AB12")
+    VehicleFactory(owner=CustomerFactory(store=store_a), plate="粤B54321", vin="LFV3A23C5H300CD34")
+    assert search_customer_ids(advisor, "ab12") == [owner.pk]
+    assert search_customer_ids(advisor, "ＡＢ１２") == [owner.pk]
+
+
+def test_four_digits_search_mobiles_and_vins_and_show_both_groups(client, zhang, vin_owner, advisor):
+    # zhang's mobile ends in 5678; vin_owner's VIN does.
+    assert set(search_customer_ids(advisor, "5678")) == {zhang.pk, vin_owner.pk}
+    client.force_login(advisor)
+    body = client.get(reverse("customers:search"), {"q": "5678"}).content.decode()
+    assert 'data-testid="search-group-mobile"' in body and 'data-testid="search-group-vin"' in body
+    mobile_group = body.split('data-testid="search-group-mobile"')[1].split('data-testid="search-group-vin"')[0]
+    vin_group = body.split('data-testid="search-group-vin"')[1]
+    assert "张三丰" in mobile_group and "李四" not in mobile_group
+    assert "李四" in vin_group and "张三丰" not in vin_group
+
+
+def test_a_search_with_exactly_one_match_opens_the_file(client, zhang, advisor):
+    client.force_login(advisor)
+    response = client.get(reverse("customers:search"), {"q": "张三丰"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("customers:detail", args=[zhang.pk])
+
+
+def test_the_live_search_shows_the_one_match_and_its_submit_opens_it(client, zhang, advisor):
+    client.force_login(advisor)
+    typing = client.get(reverse("customers:search"), {"q": "张三丰"},
+                        headers={"HX-Request": "true", "HX-Trigger": "customer-search"})
+    assert typing.status_code == 200 and "张三丰" in typing.content.decode()
+    submitted = client.get(reverse("customers:search"), {"q": "张三丰"},
+                           headers={"HX-Request": "true", "HX-Trigger": "customer-search-form"})
+    assert submitted["HX-Redirect"] == reverse("customers:detail", args=[zhang.pk])
+
+
+def test_several_matches_stay_on_the_results(client, zhang, advisor, store_a):
+    CustomerFactory(store=store_a, name="张三")
+    client.force_login(advisor)
+    response = client.get(reverse("customers:search"), {"q": "张三"})
+    assert response.status_code == 200
+    assert len(response.context["results"]) == 2

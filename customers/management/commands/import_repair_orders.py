@@ -1,7 +1,7 @@
 """python manage.py import_repair_orders FILE --store CODE [--commit]
 
-Prints the preview summary, one `key: value` a line (rows, new, changed, unchanged, errors),
-then every bad row; writes only with --commit (all good rows in one transaction, or nothing).
+Prints the preview summary, one `key: value` a line (rows, new, changed, unchanged, errors,
+warnings, skipped), then every bad row and every warning (rows imported all the same); writes only with --commit (all good rows in one transaction, or nothing).
 Columns are matched with the store's saved mapping, then the known synonyms."""
 from pathlib import Path
 
@@ -29,20 +29,27 @@ class Command(BaseCommand):
             target = Store.objects.get(code=store)
         except Store.DoesNotExist:
             raise CommandError(f"No store with the code {store!r}.") from None
-        bad = []
+        bad, warned = [], []
 
         def on_error(row, field, code, params, value):
             bad.append((row, field, code, params, value))
 
+        def on_warning(row, field, code, params, value):
+            warned.append((row, field, code, params, value))
+
         try:
-            outcome = import_file(path, target, commit=commit, on_error=on_error)
+            outcome = import_file(path, target, commit=commit, on_error=on_error, on_warning=on_warning)
         except ImportFileError as error:
             raise CommandError(str(error.message)) from None
-        for key in ("rows", "new", "changed", "unchanged", "errors"):
+        for key in ("rows", "new", "changed", "unchanged", "errors", "warnings", "skipped"):
             self.stdout.write(f"{key}: {getattr(outcome, key)}")
-        for row, field, code, params, value in bad:
-            shown = f" ({value})" if value else ""
-            self.stdout.write(f"row {row}: {field}{shown}: {error_message(code, params)}")
+        for prefix, problems in (("", bad), ("warning: ", warned)):
+            for row, field, code, params, value in problems:
+                shown = f" ({value})" if value else ""
+                self.stdout.write(f"{prefix}row {row}: {field}{shown}: {error_message(code, params)}")
+        if outcome.skipped:
+            rows = ", ".join(str(row) for row in outcome.skipped_rows)
+            self.stdout.write(f"skipped (totals rows, no repair orders): row {rows}")
         if commit:
             self.stdout.write(
                 f"committed: {outcome.new + outcome.changed} repair orders "
