@@ -75,6 +75,14 @@ def departments_of(store_ids) -> list[Department]:
     )
 
 
+def opened_from_call(followup_id) -> dict | None:
+    """The complaint an unhappy answer on this return-visit call opened ({"pk", "number"}), if any."""
+    return (
+        Complaint.objects.filter(dissatisfaction__followup_id=followup_id)
+        .order_by("-created_at").values("pk", "number").first()
+    )
+
+
 def overdue(now) -> Q:
     """Open and past the current step's deadline (closed and cancelled ones have no deadline)."""
     return Q(status__in=Complaint.OPEN, due_at__lt=now)
