@@ -182,6 +182,10 @@ class Complaint(models.Model):
             raise IllegalTransition(_("Choose a department of this complaint's store."))
         if handler is not None and not handler.stores.filter(pk=self.store_id).exists():
             raise IllegalTransition(_("The handler must work at this complaint's store."))
+        if handler is not None and handler.department_id != department.pk and department.head_id != handler.pk:
+            raise IllegalTransition(_("%(handler)s does not work in %(department)s.") % {
+                "handler": handler, "department": department,
+            })
         return self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.ASSIGNED, note,
                           now=now, department=department, handler=handler)
 
