@@ -123,7 +123,7 @@ class Complaint(models.Model):
     # The current step (acknowledge, answer, call back) began at `step_started_at` and is due at
     # `due_at`, computed once by complaints.deadlines and stored, so breaches are an index scan.
     step_started_at = models.DateTimeField(_("step started"), default=timezone.now)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    due_at = models.DateTimeField(pgettext_lazy("complaint step", "due"), null=True, blank=True)
     # Who has been told the step is overdue: 0 nobody, 1 the handler, 2 the supervisor, 3 the
     # manager; the escalation job acts on the rows whose `escalate_at` has passed.
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
