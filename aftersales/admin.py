@@ -56,9 +56,9 @@ class StoreAdmin(StoreScopedAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(StoreScopedAdmin):
-    list_display = ["name", "kind", "store", "head"]
+    list_display = ["name", "name_en", "kind", "store", "head"]
     list_filter = ["kind", ("store", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "store__name"]
+    search_fields = ["name", "name_en", "store__name"]
     list_select_related = ["store", "head"]
     autocomplete_fields = ["head"]
 

@@ -2,7 +2,7 @@ from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +81,10 @@ class Department(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(
+        _("name in English"), max_length=100, blank=True,
+        help_text=_("Shown to users who work in English; empty: the kind's English name."),
+    )
     head = models.ForeignKey(
         "aftersales.User",
         on_delete=models.SET_NULL,
@@ -101,7 +105,29 @@ class Department(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The name in the active language: English for users who work in English."""
+        return localized_name(self.name, self.name_en)
+
+    def save(self, *args, **kwargs):
+        if not self.name_en and self.kind:
+            self.name_en = english_label(self.Kind(self.kind).label)
+        super().save(*args, **kwargs)
+
+
+def english_label(label):
+    with translation.override("en"):
+        return str(label)
+
+
+def localized_name(name, name_en):
+    """`name_en` when the active language is English and it is set, else `name`."""
+    if name_en and (translation.get_language() or "").startswith("en"):
+        return name_en
+    return name
 
 
 # Who granted whom which rights is part of the record; secrets and login times are not.

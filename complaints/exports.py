@@ -33,7 +33,7 @@ def export_complaints(queryset, *, now):
         return [
             c.number, c.store.name, local(c.created_at, zone), channels[c.channel], categories[c.category],
             severities[c.severity], statuses[c.status], c.customer.name, c.plate,
-            c.department.name if c.department_id else "", str(c.handler) if c.handler_id else "",
+            c.department.display_name if c.department_id else "", str(c.handler) if c.handler_id else "",
             local(c.due_at, zone) if c.is_open else None, yes if c.is_open and c.is_overdue(now) else "",
             local(c.closed_at, zone), c.rounds, c.description, c.resolution,
         ]

@@ -57,7 +57,7 @@ class ComplaintFilter(django_filters.FilterSet):
         self.departments = selectors.departments_of(self.store_ids)
         several = len(self.stores) > 1
         self.filters["department"].extra["choices"] = [
-            (d.pk, f"{d.name} · {d.store.name}" if several else d.name) for d in self.departments
+            (d.pk, f"{d.display_name} · {d.store.name}" if several else d.display_name) for d in self.departments
         ]
         if several:
             self.filters["store"].extra["choices"] = [(s.pk, s.name) for s in self.stores]

@@ -109,6 +109,28 @@ class RegistrationForm(forms.Form):
         )
 
 
+def handlers_of(*, store, department_id=None):
+    """Who may handle a complaint of `store`: the people of a department and its heads; of one
+    department only when `department_id` is given (an id of another store's offers nobody)."""
+    people = User.objects.filter(is_active=True, stores=store)
+    if department_id is None:
+        people = people.filter(Q(department__store=store) | Q(headed_departments__store=store))
+    else:
+        try:
+            department_id = int(department_id)
+        except (TypeError, ValueError):
+            return User.objects.none()
+        people = people.filter(
+            Q(department_id=department_id, department__store=store)
+            | Q(headed_departments=department_id, headed_departments__store=store)
+        )
+    return people.select_related("department").distinct().order_by("full_name", "username")
+
+
+def handler_label(user):
+    return f"{user} · {user.department}" if user.department_id else str(user)
+
+
 class AssignForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.none(),
@@ -122,18 +144,24 @@ class AssignForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, store, **kwargs):
+    def __init__(self, *args, store, handlers_url=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(store=store).order_by("kind", "name")
-        # The store's people of a department, and its department heads.
-        self.fields["handler"].queryset = (
-            User.objects.filter(is_active=True, stores=store)
-            .filter(Q(department__store=store) | Q(headed_departments__store=store))
-            .select_related("department").distinct().order_by("full_name", "username")
-        )
-        self.fields["handler"].label_from_instance = lambda u: (
-            f"{u} · {u.department}" if u.department_id else str(u)
-        )
+        if handlers_url:
+            # Choosing a department reloads the handler choices with its people (htmx).
+            self.fields["department"].widget.attrs.update({
+                "hx-get": handlers_url, "hx-trigger": "change", "hx-target": "#id_handler", "hx-swap": "innerHTML",
+            })
+        # Any of the store's people binds, so that one of another department gets the message
+        # naming them and the department (clean) rather than "not a valid choice"; the choices
+        # offered are the chosen department's people only.
+        self.fields["handler"].queryset = handlers_of(store=store)
+        self.fields["handler"].label_from_instance = handler_label
+        department_id = self.data.get(self.add_prefix("department")) if self.is_bound else self.initial.get("department")
+        offered = handlers_of(store=store, department_id=department_id) if department_id else User.objects.none()
+        self.fields["handler"].widget.choices = [("", self.fields["handler"].empty_label)] + [
+            (user.pk, handler_label(user)) for user in offered
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -53,7 +53,7 @@ _LATIN = re.compile(r"^[a-z]+$")
 _ROW_FIELDS = (
     "id", "number", "store", "customer", "department", "handler", "visit", "channel", "category",
     "severity", "status", "created_at", "due_at", "rounds",
-    "store__name", "store__code", "store__time_zone", "customer__name", "department__name",
+    "store__name", "store__code", "store__time_zone", "customer__name", "department__name", "department__name_en",
     "handler__username", "handler__full_name", "handler__first_name", "handler__last_name",
 )
 
@@ -70,8 +70,16 @@ def departments_of(store_ids) -> list[Department]:
     return list(
         Department.objects.filter(store_id__in=store_ids)
         .select_related("store")
-        .only("id", "name", "kind", "store__id", "store__code", "store__name", "store__time_zone")
+        .only("id", "name", "name_en", "kind", "store__id", "store__code", "store__name", "store__time_zone")
         .order_by("store__code", "kind", "name")
+    )
+
+
+def opened_from_call(followup_id) -> dict | None:
+    """The complaint an unhappy answer on this return-visit call opened ({"pk", "number"}), if any."""
+    return (
+        Complaint.objects.filter(dissatisfaction__followup_id=followup_id)
+        .order_by("-created_at").values("pk", "number").first()
     )
 
 
@@ -197,7 +205,7 @@ def _present(rows, now):
         c.status_label = labels["status"][c.status]
         c.channel_label = labels["channel"][c.channel]
         c.handler_name = str(c.handler) if c.handler_id else ""
-        c.department_name = c.department.name if c.department_id else ""
+        c.department_name = c.department.display_name if c.department_id else ""
         c.overdue = c.is_open and c.is_overdue(now)
         c.due_text = c.due_note = ""
         if c.is_open and c.due_at is not None:

@@ -4,10 +4,11 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from visits.models import Dissatisfaction
+from visits.models import QUESTION_LABELS, Dissatisfaction
 
 from .deadlines import schedule_step
 from .models import Complaint, ComplaintSequence, ComplaintTransition
@@ -61,7 +62,7 @@ def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by, now=
     """The complaint a return-visit dissatisfaction becomes, linked both ways; once only.
     Registered when the finding was recorded, unless `now` says otherwise (a finding taken up
     late gets its full time to be acknowledged, from `now`)."""
-    locked = Dissatisfaction.objects.select_for_update().select_related("store", "customer").get(
+    locked = Dissatisfaction.objects.select_for_update(of=("self",)).select_related("store", "customer", "survey").get(
         pk=dissatisfaction.pk
     )
     existing = Complaint.objects.filter(dissatisfaction=locked).first()
@@ -70,17 +71,58 @@ def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by, now=
     category = next(
         (REASON_CATEGORY[code] for code in locked.reasons if code in REASON_CATEGORY), Complaint.Category.OTHER
     )
-    reasons = ", ".join(locked.reason_labels())
     complaint = register_complaint(
         store=locked.store, customer=locked.customer, visit=locked.visit, dissatisfaction=locked,
         # A finding of the advisor's survey at delivery was made in the showroom, not on a call.
         channel=Complaint.Channel.RETURN_VISIT if locked.followup_id else Complaint.Channel.WALK_IN,
-        category=category, by=by, description=f"{reasons}: {locked.customer_words}".strip(": "),
+        category=category, by=by, description=finding_text(locked),
         now=now or locked.created_at,
     )
     locked.status = Dissatisfaction.Status.COMPLAINT
     locked.save(update_fields=["status"])
     return complaint
+
+
+def _listed(items):
+    """"A, B and C" in the active language ("A、B和C" in Chinese)."""
+    if len(items) == 1:
+        return items[0]
+    return pgettext("list", "%(items)s and %(last)s") % {
+        "items": pgettext("list separator", ", ").join(items[:-1]), "last": items[-1],
+    }
+
+
+def finding_text(dissatisfaction) -> str:
+    """What a return-visit finding says, as a sentence for the department head, e.g.
+    回访时客户对总体满意度（2分）和维修质量（2分）不满意，车辆问题未能一次修好。客户原话：“……”。"""
+    survey = dissatisfaction.survey
+    english = (get_language() or "").startswith("en")
+    items = []
+    for code in dissatisfaction.reasons:
+        if code == "fixed_right":
+            continue
+        label = str(QUESTION_LABELS.get(code, code))
+        if english:
+            label = label[:1].lower() + label[1:]  # mid-sentence
+        score = getattr(survey, code, None) if survey is not None else None
+        items.append(label if score is None else _("%(question)s (%(score)s of 5)") % {"question": label, "score": score})
+    not_fixed = "fixed_right" in dissatisfaction.reasons
+    on_call = dissatisfaction.followup_id is not None
+    if items and not_fixed:
+        text = (_("On the return-visit call the customer was dissatisfied with %(items)s, and the problem was not "
+                  "fixed right the first time.") if on_call else
+                _("At delivery the customer was dissatisfied with %(items)s, and the problem was not fixed right "
+                  "the first time.")) % {"items": _listed(items)}
+    elif items:
+        text = (_("On the return-visit call the customer was dissatisfied with %(items)s.") if on_call else
+                _("At delivery the customer was dissatisfied with %(items)s.")) % {"items": _listed(items)}
+    else:
+        text = (_("On the return-visit call the customer said the problem was not fixed right the first time.")
+                if on_call else _("At delivery the customer said the problem was not fixed right the first time."))
+    words = dissatisfaction.customer_words.strip()
+    if words:
+        text = _("%(finding)s In the customer's words: “%(words)s”.") % {"finding": text, "words": words}
+    return text
 
 
 def complaints_from_open_dissatisfactions() -> int:

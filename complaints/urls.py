@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", registration.register, name="register"),
     path("<int:pk>/", handling.complaint_detail, name="detail"),
     path("<int:pk>/assign/", handling.assign, name="assign"),
+    path("<int:pk>/handlers/", handling.handler_choices, name="handler_choices"),
     path("<int:pk>/cancel/", handling.cancel, name="cancel"),
     path("<int:pk>/answer/", handling.answer, name="answer"),
     path("<int:pk>/callback/", handling.callback, name="callback"),

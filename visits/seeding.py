@@ -33,8 +33,66 @@ def seed_demo_followups(stores):
             create_followups(day=day, store_ids=[store.pk for store in fresh])
         for store in fresh:
             _work_day(store, agents[store.pk], day, rng)
+    for store in fresh:
+        _repair_orders_for_this_morning(store, today, rng)
     refresh_statistics(FollowUp, CallAttempt, Dissatisfaction)
     create_followups(day=today, store_ids=[store.pk for store in stores])
+    for store in fresh:
+        _start_this_morning(store, agents[store.pk], rng)
+
+
+# A morning's work for the demo agent (20–40 calls): repair orders closed three days ago are
+# due today, a few closed earlier are overdue; some calls were already tried this morning.
+DUE_TODAY = 22
+OVERDUE = 6
+CALL_BACKS = 3
+UNANSWERED = 3
+
+
+def _repair_orders_for_this_morning(store, today, rng):
+    from customers.models import ServiceVisit, Vehicle
+
+    zone = zoneinfo.ZoneInfo(store.time_zone)
+    busy = set(FollowUp.objects.filter(store=store, status="pending").values_list("customer_id", flat=True))
+    vehicles = [v for v in Vehicle.objects.filter(store=store).order_by("pk") if v.owner_id not in busy]
+    # One car per customer, so no two of the morning's calls merge into one.
+    by_owner = {}
+    for vehicle in vehicles:
+        by_owner.setdefault(vehicle.owner_id, vehicle)
+    chosen = rng.sample(sorted(by_owner.values(), key=lambda v: v.pk), DUE_TODAY + OVERDUE)
+    advisors = list(User.objects.filter(stores=store, groups__name="advisor"))
+    for number, vehicle in enumerate(chosen):
+        days_ago = 3 if number < DUE_TODAY else rng.choice([4, 5, 6])  # the 3-day rule: due today, or overdue
+        closed = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(rng.randint(10, 17)),
+                                     tzinfo=zone)
+        advisor = rng.choice(advisors) if advisors else None
+        ServiceVisit.objects.create(
+            store=store, order_no=f"RO{closed:%Y%m%d}{store.code.upper()}M{number:02d}", customer_id=vehicle.owner_id,
+            vehicle=vehicle, repair_type=rng.choice(["maintenance", "maintenance", "minor_repair"]),
+            status=ServiceVisit.Status.CLOSED, opened_at=closed - dt.timedelta(hours=rng.randint(2, 6)),
+            closed_at=closed, mileage=(vehicle.mileage or 10000) + rng.randint(3000, 8000),
+            advisor=advisor, advisor_name=str(advisor) if advisor else "",
+            work_summary=rng.choice(["更换机油机滤", "更换刹车片", "四轮定位", "更换空调滤芯", "检查异响"]),
+            amount=rng.randint(300, 2500),
+        )
+
+
+def _start_this_morning(store, agent, rng):
+    """A few calls tried already: customers who asked to be called back later today, and
+    numbers that did not answer (back in the queue after the retry delay)."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    for outcome, count in (("call_back", CALL_BACKS), ("no_answer", UNANSWERED)):
+        for _call in range(count):
+            followup = claim_next(agent=agent, store_ids=[store.pk], now=now - dt.timedelta(minutes=40))
+            if followup is None:
+                return
+            record_attempt(
+                followup_id=followup.pk, agent=agent, outcome=outcome, now=now - dt.timedelta(minutes=40),
+                call_back_at=now + dt.timedelta(minutes=rng.randint(30, 180)) if outcome == "call_back" else None,
+                note="客户在开会，请下午再打" if outcome == "call_back" else "",
+            )
 
 
 def _work_day(store, agent, day, rng):

@@ -18,6 +18,7 @@ from .models import (
     SurveyResponse,
 )
 from .models.followups import care_after_complaint
+from .scripts import render_script
 from .services.calls import on_site_answers, questions_to_ask
 from .services.queue import CALLABLE
 
@@ -138,6 +139,7 @@ def call_screen(followup: FollowUp):
         "on_site": on_site,
         "on_site_answers": answers_of(on_site) if on_site else [],
         "questions": questions_to_ask(followup),
+        "script": render_script(followup.rule.call_script, followup),
     }
 
 

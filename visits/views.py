@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales.models import Store
 from aftersales.scoping import for_user, get_for_user_or_404
+from complaints import selectors as complaint_selectors
 from customers.models import ServiceVisit
 
 from . import selectors, services
@@ -74,6 +77,8 @@ def _call_page(request, followup, *, outcome_form=None, survey_form=None, status
             if request.user.has_perm("visits.assign_followup") else None
         ),
         all_questions=QUESTIONS,
+        # Agents work call after call; supervisors, who also assign, go back to the queue.
+        next_by_default=not request.user.has_perm("visits.assign_followup"),
     )
     return render(request, "visits/call.html", context, status=status)
 
@@ -98,18 +103,34 @@ def record_call(request, pk):
     valid = outcome_form.is_valid() & (not reached or survey_form.is_valid())
     if valid:
         data = outcome_form.cleaned_data
+        then_next = request.POST.get("then") == "next"
+        call = {
+            "followup_id": followup.pk, "agent": request.user, "outcome": data["outcome"], "note": data["note"],
+            "call_back_at": data["call_back_at"], "answers": survey_form.answers() if reached else None,
+        }
         try:
-            services.record_attempt(
-                followup_id=followup.pk, agent=request.user, outcome=data["outcome"], note=data["note"],
-                call_back_at=data["call_back_at"], answers=survey_form.answers() if reached else None,
-            )
+            if then_next:
+                _attempt, next_followup = services.record_attempt_and_claim_next(**call)
+            else:
+                services.record_attempt(**call)
         except ValidationError as error:
             outcome_form.add_error(None, error)
         else:
             messages.success(request, _("Call recorded: %(outcome)s.") % {
                 "outcome": CallAttempt.Outcome(data["outcome"]).label
             })
-            return redirect("visits:queue")
+            opened = complaint_selectors.opened_from_call(followup.pk) if reached else None
+            if opened:
+                messages.warning(request, format_html(
+                    '{} <a href="{}">{}</a>', _("Complaint opened:"),
+                    reverse("complaints:detail", args=[opened["pk"]]), opened["number"],
+                ))
+            if not then_next:
+                return redirect("visits:queue")
+            if next_followup is None:
+                messages.info(request, _("Nothing to call right now: the queue is empty or every call is waiting."))
+                return redirect("visits:queue")
+            return redirect("visits:call", next_followup.pk)
     return _call_page(request, followup, outcome_form=outcome_form, survey_form=survey_form, status=400)
 
 

@@ -123,7 +123,7 @@ class Complaint(models.Model):
     # The current step (acknowledge, answer, call back) began at `step_started_at` and is due at
     # `due_at`, computed once by complaints.deadlines and stored, so breaches are an index scan.
     step_started_at = models.DateTimeField(_("step started"), default=timezone.now)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    due_at = models.DateTimeField(pgettext_lazy("complaint step", "due"), null=True, blank=True)
     # Who has been told the step is overdue: 0 nobody, 1 the handler, 2 the supervisor, 3 the
     # manager; the escalation job acts on the rows whose `escalate_at` has passed.
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
@@ -182,6 +182,10 @@ class Complaint(models.Model):
             raise IllegalTransition(_("Choose a department of this complaint's store."))
         if handler is not None and not handler.stores.filter(pk=self.store_id).exists():
             raise IllegalTransition(_("The handler must work at this complaint's store."))
+        if handler is not None and handler.department_id != department.pk and department.head_id != handler.pk:
+            raise IllegalTransition(_("%(handler)s does not work in %(department)s.") % {
+                "handler": handler, "department": department,
+            })
         return self._move(by, "complaints.triage_complaint", [self.Status.NEW], self.Status.ASSIGNED, note,
                           now=now, department=department, handler=handler)
 

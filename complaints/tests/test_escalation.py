@@ -24,12 +24,14 @@ HOUR = dt.timedelta(hours=1)
 def people(make_user, store_a):
     load_year(2026)
     head = make_user("dept_head", [store_a], email="head@example.com")
+    department = DepartmentFactory(store=store_a, head=head)
     return {
         "supervisor": make_user("cs_supervisor", [store_a], email="sup@example.com"),
         "manager": make_user("manager", [store_a], email="gm@example.com"),
-        "handler": make_user("dept_head", [store_a], email="handler@example.com"),
+        # A handler works in the department the complaint is routed to.
+        "handler": make_user("dept_head", [store_a], email="handler@example.com", department=department),
         "head": head,
-        "department": DepartmentFactory(store=store_a, head=head),
+        "department": department,
     }
 
 

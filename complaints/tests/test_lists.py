@@ -444,3 +444,11 @@ def test_a_tampered_page_link_starts_again_from_the_top(client, supervisor, stor
     forged = base64.urlsafe_b64encode(b'["x","y"]').decode().rstrip("=")
     response = client.get(reverse("complaints:list"), {"after": forged, "at": "not-a-moment"})
     assert response.status_code == 200 and len(numbers(response)) == 1
+
+
+def test_triage_board_shows_no_overdue_complaints_without_red(client, personas):
+    client.force_login(personas["cs_supervisor"])
+    body = client.get(reverse("complaints:triage")).content.decode()
+    start = body.index('data-testid="overdue-total"')
+    badge = body[body.rindex("<span", 0, start):body.index("</span>", start)]
+    assert "text-bg-danger" not in badge and badge.endswith(">0")

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.scoping import get_for_user_or_404
 
-from ..forms import AnswerForm, AssignForm, AttachmentForm, CallbackForm, CancelForm
+from ..forms import AnswerForm, AssignForm, AttachmentForm, CallbackForm, CancelForm, handler_label, handlers_of
 from ..models import Complaint, ComplaintAttachment
 
 # The customer's other complaints shown on the page (the newest).
@@ -68,7 +69,10 @@ def _detail_page(request, complaint, *, forms=None, error=None, status=200):
     bound forms coming back with their errors."""
     user, forms = request.user, forms or {}
     if may_triage(user, complaint):
-        forms.setdefault("assign_form", AssignForm(store=complaint.store))
+        forms.setdefault("assign_form", AssignForm(
+            store=complaint.store, handlers_url=reverse("complaints:handler_choices", args=[complaint.pk]),
+            initial={"department": complaint.department_id},
+        ))
         forms.setdefault("cancel_form", CancelForm(complaint=complaint))
     if may_answer(user, complaint):
         forms.setdefault("answer_form", AnswerForm(initial={
@@ -133,13 +137,25 @@ def _done(request, complaint, message):
 @permission_required("complaints.triage_complaint", raise_exception=True)
 def assign(request, pk):
     complaint = _complaint_for(request, pk)
-    form = AssignForm(request.POST, store=complaint.store)
+    form = AssignForm(request.POST, store=complaint.store,
+                      handlers_url=reverse("complaints:handler_choices", args=[complaint.pk]))
     refused = _move(request, complaint, "assign_form", form, lambda data: complaint.assign(
         by=request.user, department=data["department"], handler=data["handler"], note=data["note"],
     ))
     return refused or _done(request, complaint, _("%(number)s is with %(department)s.") % {
         "number": complaint.number, "department": form.cleaned_data["department"],
     })
+
+
+@require_GET
+@permission_required("complaints.triage_complaint", raise_exception=True)
+def handler_choices(request, pk):
+    """The handler options of the department chosen in the routing form (an htmx fragment)."""
+    complaint = _complaint_for(request, pk)
+    department_id = request.GET.get("department") or None
+    people = handlers_of(store=complaint.store, department_id=department_id) if department_id else []
+    return render(request, "complaints/partials/handler_options.html",
+                  {"people": [(user.pk, handler_label(user)) for user in people]})
 
 
 @require_POST

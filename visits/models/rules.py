@@ -1,4 +1,5 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,14 @@ class FollowUpRule(models.Model):
         help_text=_("A call not made within this many days of its date expires (and is counted)."),
     )
     priority = models.SmallIntegerField(_("priority"), default=0)
-    call_script = models.TextField(_("call script"), blank=True)
+    call_script = models.TextField(
+        _("call script"), blank=True,
+        help_text=_(
+            "Placeholders the call screen fills: {客户} {称呼} {门店} {车辆} {车牌} {工单号} {维修类型} "
+            "{服务顾问} {进店日期} {交车日期} {回访日期} (or customer, title, store, vehicle, plate, order_no, "
+            "repair_type, advisor, opened_on, closed_on, due_on)."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = StoreScopedQuerySet.as_manager()
@@ -56,6 +64,19 @@ class FollowUpRule(models.Model):
 
     def __str__(self):
         return f"{self.label}: {', '.join(str(d) for d in self.offsets_days)}"
+
+    def clean(self):
+        super().clean()
+        from ..scripts import known_placeholders, unknown_placeholders
+
+        unknown = unknown_placeholders(self.call_script)
+        if unknown:
+            raise ValidationError({"call_script": _(
+                "Unknown placeholder %(unknown)s: the call screen cannot fill it. Use one of: %(known)s."
+            ) % {
+                "unknown": ", ".join("{%s}" % name for name in unknown),
+                "known": " ".join("{%s}" % name for name in known_placeholders()),
+            }})
 
     @property
     def label(self):

@@ -14,7 +14,7 @@ from customers.services import record_consent
 
 from ..models import QUESTIONS, CallAttempt, CallPolicy, Dissatisfaction, FollowUp, SurveyResponse
 from ..models.surveys import UNHAPPY_AT_MOST
-from .queue import queue_stores
+from .queue import claim_next, queue_stores
 
 Outcome = CallAttempt.Outcome
 Status = FollowUp.Status
@@ -106,6 +106,15 @@ def record_attempt(*, followup_id, agent, outcome, note="", call_back_at=None, a
         )
     attempt.save()
     return attempt
+
+
+def record_attempt_and_claim_next(*, followup_id, agent, store_ids=None, now=None, **call):
+    """"Save and next call": the call recorded and the next one claimed for the same agent, in
+    one transaction (a refused call claims nothing). Returns (attempt, next follow-up or None)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = record_attempt(followup_id=followup_id, agent=agent, now=now, **call)
+        return attempt, claim_next(agent=agent, store_ids=store_ids, now=now)
 
 
 def _check_can_record(followup, agent, now):

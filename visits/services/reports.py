@@ -149,7 +149,7 @@ def send_weekly_findings(*, now=None) -> int:
                     }).strip()
                 queue_message(
                     store=store, kind="weekly_findings", channel=Channel.EMAIL, to=department.head.email,
-                    context={"department": department.name, "week": week_start.isoformat(), "summary": summary},
+                    context={"department": department.display_name, "week": week_start.isoformat(), "summary": summary},
                     idempotency_key=f"weekly-findings:{department.pk}:{week_start}",
                 )
                 queued += 1

@@ -40,7 +40,7 @@ DEFAULT_RULES = [
 # A starting call script (话术) per kind of call, in the store's own words once an admin edits it.
 DEFAULT_SCRIPTS = {
     Trigger.REPAIR_TYPE: (
-        "您好，请问是{客户}先生/女士吗？我是{门店}的客服专员，您前几天在我店做了车辆维修保养，"
+        "您好，请问是{客户}{称呼}吗？我是{门店}的客服专员，您前几天在我店做了车辆维修保养，"
         "想占用您两分钟做个回访，可以吗？\n"
         "1. 预约和接待是否顺利？2. 服务顾问的服务是否满意？3. 车辆问题是否一次修好？"
         "4. 交车是否准时？5. 休息区和车辆是否干净？6. 交车时费用是否解释清楚？\n"

@@ -14,3 +14,25 @@ def test_demo_has_a_call_history_and_a_second_seed_adds_none(capsys):
     assert attempts > 0 and FollowUp.objects.filter(status="done").exists()
     call_command("seed_demo")
     assert (CallAttempt.objects.count(), FollowUp.objects.count()) == (attempts, followups)
+
+
+def test_each_demo_store_opens_on_a_mornings_work(capsys):
+    """20–40 calls due today in each demo store's queue, some overdue, some call-backs."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from aftersales.models import Store
+
+    call_command("seed_demo")
+    today = timezone.localdate()
+    for store in Store.objects.filter(code__in=["bj", "sh"]):
+        queue = FollowUp.objects.in_queue().filter(store=store, due_on__lte=today)
+        print(store.code, queue.count(), queue.filter(due_on__lt=today).count(),
+              CallAttempt.objects.filter(store=store, outcome="call_back", followup__in=queue).count())
+        assert 20 <= queue.count() <= 40
+        assert queue.filter(due_on__lt=today).count() >= 3
+        call_backs = queue.filter(attempts__outcome="call_back", next_call_at__date__lte=today + dt.timedelta(days=0))
+        assert call_backs.distinct().count() >= 2
+        # Earlier unanswered attempts: the agent sees retries too.
+        assert queue.filter(attempt_count__gt=0).exists()

@@ -288,3 +288,25 @@ def test_correcting_a_wrong_number_clears_the_flag(client, personas, store_a):
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.mobile == "13900001111" and customer.mobile_reported_wrong_at is None
+
+
+def _overdue_figure(body):
+    start = body.index('data-testid="overdue"')
+    return body[body.rindex("<div", 0, start):body.index("</div>", start)]
+
+
+def test_no_overdue_calls_is_not_shown_red(client, personas, store_a):
+    due_call(store_a)
+    client.force_login(personas["cs_agent"])
+    figure = _overdue_figure(client.get(reverse("visits:queue")).content.decode())
+    assert "text-danger" not in figure and figure.endswith(">0")
+    due_call(store_a, days_ago=5)
+    figure = _overdue_figure(client.get(reverse("visits:queue")).content.decode())
+    assert "text-danger" in figure and figure.endswith(">1")
+
+
+def test_no_overdue_calls_is_not_red_on_calls_today(client, personas, store_a):
+    due_call(store_a)
+    client.force_login(personas["cs_supervisor"])
+    figure = _overdue_figure(client.get(reverse("visits:today")).content.decode())
+    assert "text-danger" not in figure and figure.endswith(">0")
