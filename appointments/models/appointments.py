@@ -180,7 +180,8 @@ class Appointment(models.Model):
                 from_status=self.status, to_status=current.status, from_starts_at=previous,
                 to_starts_at=starts_at, note=note.strip(),
             )
-            current._tell_advisor(_("Appointment moved"), now)
+            current._tell_advisor(AdvisorNotice.Kind.MOVED, now)
+            current._withdraw_old_reminders()
         self._refresh_from(current)
         return self
 
@@ -210,14 +211,21 @@ class Appointment(models.Model):
             AppointmentTransition.objects.create(appointment=current, actor=by, at=now, kind=kind,
                                             from_status=previous, to_status=to, note=note.strip())
             if tell_advisor:
-                current._tell_advisor(_("Appointment cancelled"), now)
+                current._tell_advisor(AdvisorNotice.Kind.CANCELLED, now)
+            if free:
+                current._withdraw_old_reminders()
         self._refresh_from(current)
         return self
 
-    def _tell_advisor(self, what, now):
+    def _tell_advisor(self, kind, now):
         if self.advisor_id:
             AdvisorNotice.objects.create(store_id=self.store_id, advisor_id=self.advisor_id, appointment=self,
-                                         text=str(what), created_at=now)
+                                         kind=kind, created_at=now)
+
+    def _withdraw_old_reminders(self):
+        from ..jobs import withdraw_old_reminders
+
+        withdraw_old_reminders(self)
 
     def _refresh_from(self, current):
         self.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
@@ -296,8 +304,14 @@ class AdvisorNotice(models.Model):
 
     store = models.ForeignKey("aftersales.Store", on_delete=models.CASCADE, related_name="+")
     advisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    class Kind(models.TextChoices):
+        MOVED = "moved", _("Appointment moved")
+        CANCELLED = "cancelled", _("Appointment cancelled")
+        NO_SHOW = "no_show", _("No-show: call the customer to rebook")
+        PARTS_LATE = "parts_late", _("Parts will be late")
+
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notices")
-    text = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
