@@ -58,6 +58,10 @@ SCHEDULES = {
     "appointment reminders": Schedule(
         task="appointments.tasks.send_reminders", crontab="0 9-20 * * *", expires_seconds=3000
     ),
+    # Seed 001: two working days before, a confirmation call in the callback queue.
+    "appointment confirmation calls": Schedule(
+        task="appointments.tasks.schedule_confirmation_calls", crontab="15 6,12 * * *"
+    ),
     "appointment no-shows": Schedule(
         task="appointments.tasks.mark_no_shows", every=timedelta(minutes=5), expires_seconds=240
     ),

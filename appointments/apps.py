@@ -18,3 +18,6 @@ class AppointmentsConfig(AppConfig):
     def ready(self):
         post_save.connect(_new_store_defaults, sender="aftersales.Store",
                           dispatch_uid="appointments_store_defaults")
+        from .calls import register_calls
+
+        register_calls()

@@ -77,6 +77,9 @@ def mark_no_shows(*, now=None):
                 appointment.mark_no_show(now=now)
             except Exception:  # noqa: BLE001 - someone marked it arrived meanwhile
                 continue
+            from .calls import schedule_rebook_call
+
+            schedule_rebook_call(appointment, now=now)
             if appointment.advisor_id:
                 AdvisorNotice.objects.create(store_id=store_id, advisor_id=appointment.advisor_id,
                                              appointment=appointment, kind=AdvisorNotice.Kind.NO_SHOW,

@@ -1,7 +1,12 @@
 """Thin Celery wrappers of appointments.jobs. Each is safe to run twice and late."""
 from celery import shared_task
 
-from . import jobs, services
+from . import calls, jobs, services
+
+
+@shared_task(name="appointments.tasks.schedule_confirmation_calls", acks_late=True, reject_on_worker_lost=True)
+def schedule_confirmation_calls():
+    return calls.schedule_confirmation_calls()
 
 
 @shared_task(name="appointments.tasks.send_reminders", acks_late=True, reject_on_worker_lost=True)

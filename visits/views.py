@@ -3,6 +3,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from aftersales.models import Store
 from aftersales.scoping import for_user, get_for_user_or_404
 from customers.models import ServiceVisit
 
-from . import selectors, services
+from . import call_outcomes, selectors, services
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
 from .services.calls import questions_to_ask
@@ -61,6 +62,14 @@ def _followup_for(request, pk):
     )
 
 
+def _record_other_modules_result(request, followup):
+    """A call another module put in the queue (an appointment's confirmation): its answer."""
+    kind = call_outcomes.kind_of(followup)
+    if kind is not None and kind.results:
+        call_outcomes.record_result(followup=followup, result=request.POST.get("call_result", ""),
+                                    agent=request.user, data=request.POST, now=timezone.now())
+
+
 def _call_page(request, followup, *, outcome_form=None, survey_form=None, status=200):
     context = selectors.call_screen(followup)
     questions = context["questions"]
@@ -74,6 +83,8 @@ def _call_page(request, followup, *, outcome_form=None, survey_form=None, status
             if request.user.has_perm("visits.assign_followup") else None
         ),
         all_questions=QUESTIONS,
+        call_kind=call_outcomes.kind_of(followup),
+        chosen_result=request.POST.get("call_result", "") if request.method == "POST" else "",
     )
     return render(request, "visits/call.html", context, status=status)
 
@@ -99,10 +110,13 @@ def record_call(request, pk):
     if valid:
         data = outcome_form.cleaned_data
         try:
-            services.record_attempt(
-                followup_id=followup.pk, agent=request.user, outcome=data["outcome"], note=data["note"],
-                call_back_at=data["call_back_at"], answers=survey_form.answers() if reached else None,
-            )
+            with transaction.atomic():
+                services.record_attempt(
+                    followup_id=followup.pk, agent=request.user, outcome=data["outcome"], note=data["note"],
+                    call_back_at=data["call_back_at"], answers=survey_form.answers() if reached else None,
+                )
+                if reached:
+                    _record_other_modules_result(request, followup)
         except ValidationError as error:
             outcome_form.add_error(None, error)
         else:

@@ -223,9 +223,12 @@ class Appointment(models.Model):
                                          kind=kind, created_at=now)
 
     def _withdraw_old_reminders(self):
+        """The reminder SMS and the D-2 call of a time the appointment no longer has."""
+        from ..calls import withdraw_calls
         from ..jobs import withdraw_old_reminders
 
         withdraw_old_reminders(self)
+        withdraw_calls(self)
 
     def _refresh_from(self, current):
         self.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
