@@ -77,6 +77,14 @@ NAVIGATION = [
         permission="appointments.view_appointment", group="appointments",
     ),
     NavItem(
+        "appointment_list", _("Appointment list"), "appointments:list",
+        permission="appointments.view_appointment", group="appointments",
+    ),
+    NavItem(
+        "my_appointments", _("My appointments today"), "appointments:my_today",
+        permission="appointments.receive_appointment", group="appointments",
+    ),
+    NavItem(
         "messages", _("Delivery log"), "messaging:log",
         permission="aftersales.view_outboundmessage", group="system",
     ),

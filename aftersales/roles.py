@@ -50,7 +50,7 @@ _SET_CAPACITY = tuple(
     for model in ("capacitysettings", "openinghours", "peakwindow", "specialday", "servicetype",
                   "workshopabsence", "advisorcapacity", "advisorabsence")
     for action in ("view", "add", "change", "delete")
-) + ("appointments.view_appointment",)
+)
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
