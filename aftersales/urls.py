@@ -47,6 +47,7 @@ urlpatterns = [
     path("c/", include("complaints.public_urls")),
     # The lobby's welcome board, by a secret link an administrator can rotate.
     path("w/", include("appointments.public_urls")),
+    path("b/", include("appointments.online_urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages (the admin's) that do not name one.
     path("favicon.ico", views.favicon),

@@ -23,6 +23,10 @@ SMS_WORDING = {
         "[{store}] Dear {name}, your appointment for {plate} is at {time}. "
         "To change it, call {store_phone}.",
     ),
+    "appointment_booked": (
+        "{name}您好，您已预约{time}到店（车牌{plate}）。查看、改期或取消：{link}",
+        "[{store}] Dear {name}, you are booked for {time} ({plate}). See, move or cancel: {link}",
+    ),
     "maintenance_due": (
         "{name}您好，您的车辆{plate}将于{due}到达保养周期，欢迎致电{store_phone}预约保养。",
         "[{store}] Dear {name}, {plate} is due for service on {due}. "
