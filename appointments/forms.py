@@ -83,3 +83,16 @@ class PlateForm(forms.Form):
 
 def local_input(store, moment):
     return capacity.local(store, moment).strftime("%Y-%m-%dT%H:%M") if isinstance(moment, dt.datetime) else ""
+
+
+class PartForm(forms.Form):
+    part = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    description = forms.CharField(label=_("Part"), max_length=200, required=False)
+    expected_on = forms.DateField(label=_("Expected on"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrived = forms.BooleanField(label=_("Arrived"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("part") and not (cleaned.get("description") or "").strip():
+            self.add_error("description", _("Name the part."))
+        return cleaned

@@ -55,10 +55,16 @@ def book(*, store, customer, vehicle, service_type, starts_at, source, by, advis
 
 def reschedule(appointment, *, by, starts_at, advisor=None, keep_advisor=True, note="", now=None):
     """Move an appointment; a full new slot answers with the nearest free times."""
+    from .parts import evaluate
+
     now = now or timezone.now()
     try:
-        return appointment.reschedule(by=by, starts_at=starts_at, advisor=advisor, keep_advisor=keep_advisor,
-                                      note=note, now=now)
+        with transaction.atomic():
+            appointment.reschedule(by=by, starts_at=starts_at, advisor=advisor, keep_advisor=keep_advisor,
+                                   note=note, now=now)
+            # A new day may suit the parts on order (or no longer).
+            evaluate(appointment, by=by, now=now)
+            return appointment
     except CapacityShort as short:
         target = advisor if advisor is not None or not keep_advisor else appointment.advisor
         raise SlotTaken(short.short, capacity.nearest_free(

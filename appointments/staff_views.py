@@ -20,7 +20,7 @@ from customers.models import Customer
 from . import capacity, selectors, services
 from .exports import export_appointments
 from .filters import AppointmentFilter
-from .forms import BookingForm, CancelForm, MoveForm, PlateForm, local_input
+from .forms import BookingForm, CancelForm, MoveForm, PartForm, PlateForm, local_input
 from .models import AdvisorNotice, Appointment, IllegalTransition
 
 
@@ -96,6 +96,8 @@ def detail(request, pk):
         "move_form": MoveForm(store=appointment.store, initial={
             "starts_at": local_input(appointment.store, appointment.starts_at), "advisor": appointment.advisor_id}),
         "cancel_form": CancelForm(),
+        "parts": appointment.parts.order_by("expected_on", "pk"),
+        "part_form": PartForm(),
         "local_time": capacity.local(appointment.store, appointment.starts_at),
     })
 
@@ -223,3 +225,33 @@ def reception(request):
 def notices_read(request):
     AdvisorNotice.objects.filter(advisor=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return redirect("appointments:my_today")
+
+
+@require_POST
+@permission_required("appointments.change_appointment", raise_exception=True)
+def parts(request, pk):
+    """Add a part on order, or change one's expected date / mark it arrived."""
+    from . import parts as part_service
+    from .forms import PartForm
+
+    appointment = _appointment(request, pk)
+    form = PartForm(request.POST)
+    if not form.is_valid():
+        for message in [e for field in form.errors.values() for e in field]:
+            messages.error(request, message)
+        return redirect("appointments:detail", appointment.pk)
+    data = form.cleaned_data
+    try:
+        if data.get("part"):
+            part = get_object_or_404(appointment.parts, pk=data["part"])
+            part_service.update_part(part=part, by=request.user, expected_on=data["expected_on"],
+                                     arrived=data["arrived"])
+        else:
+            part_service.order_part(appointment=appointment, description=data["description"],
+                                    expected_on=data["expected_on"], by=request.user)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("appointments:detail", appointment.pk)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("reception/", staff_views.reception, name="reception"),
     path("<int:pk>/", staff_views.detail, name="detail"),
     path("<int:pk>/move/", staff_views.move, name="move"),
+    path("<int:pk>/parts/", staff_views.parts, name="parts"),
     path("<int:pk>/<slug:action>/", staff_views.act, name="act"),
 ]

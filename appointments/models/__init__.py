@@ -1,4 +1,4 @@
-from .appointments import AdvisorNotice, Appointment, AppointmentTransition, IllegalTransition, WalkIn
+from .appointments import AdvisorNotice, Appointment, AppointmentTransition, IllegalTransition, PartOrder, WalkIn
 from .load import AdvisorSlotLoad, DayLoad, SlotLoad
 from .settings import (
     SLOT_MINUTES, AdvisorAbsence, AdvisorCapacity, CapacitySettings, OpeningHours, PeakWindow, ServiceType,
@@ -7,6 +7,6 @@ from .settings import (
 
 __all__ = [
     "SLOT_MINUTES", "AdvisorAbsence", "AdvisorCapacity", "AdvisorNotice", "AdvisorSlotLoad", "Appointment",
-    "AppointmentTransition", "CapacitySettings", "DayLoad", "IllegalTransition", "OpeningHours", "PeakWindow",
+    "AppointmentTransition", "CapacitySettings", "PartOrder", "DayLoad", "IllegalTransition", "OpeningHours", "PeakWindow",
     "ServiceType", "SlotLoad", "SpecialDay", "WalkIn", "WorkshopAbsence",
 ]

@@ -323,3 +323,25 @@ class AdvisorNotice(models.Model):
     class Meta:
         indexes = [models.Index(fields=["advisor", "created_at"], name="advisor_notice_unread",
                                 condition=models.Q(read_at__isnull=True))]
+
+
+class PartOrder(models.Model):
+    """A part ordered for an appointment, with when it is expected (seed 001: 若是订货零件不能在
+    预约入厂日到货时, 应及时通知客户). appointments.parts decides "parts late" from these."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="parts",
+                                    verbose_name=_("appointment"))
+    description = models.CharField(_("part"), max_length=200)
+    expected_on = models.DateField(_("expected on"))
+    arrived = models.BooleanField(_("arrived"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    STORE_LOOKUP = "appointment__store"
+
+    class Meta:
+        verbose_name = _("part on order")
+        verbose_name_plural = _("parts on order")
+        indexes = [models.Index(fields=["appointment"], name="part_order_appointment")]
+
+    def __str__(self):
+        return self.description
