@@ -38,6 +38,7 @@ def _answers_for_a_department(user):
 GROUPS = {
     "calls": _("Return visits"),
     "complaints": _("Complaints"),
+    "appointments": _("Appointments"),
     "system": _("System"),
 }
 
@@ -70,6 +71,18 @@ NAVIGATION = [
     NavItem(
         "triage", _("Triage"), "complaints:triage",
         permission="complaints.triage_complaint", group="complaints",
+    ),
+    NavItem(
+        "day_book", _("Day book"), "appointments:day_book",
+        permission="appointments.view_appointment", group="appointments",
+    ),
+    NavItem(
+        "appointment_list", _("Appointment list"), "appointments:list",
+        permission="appointments.view_appointment", group="appointments",
+    ),
+    NavItem(
+        "my_appointments", _("My appointments today"), "appointments:my_today",
+        permission="appointments.receive_appointment", group="appointments",
     ),
     NavItem(
         "messages", _("Delivery log"), "messaging:log",

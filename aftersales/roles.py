@@ -41,6 +41,16 @@ _CALL_CUSTOMERS = ("customers.reveal_mobile",)
 _WORK_QUEUE = ("visits.work_queue", "visits.view_followup", "visits.add_callattempt")
 _COMPLAINTS = ("complaints.view_complaint", "complaints.add_complaint", "complaints.callback_complaint")
 _SUPERVISE_QUEUE = _WORK_QUEUE + ("visits.assign_followup", "visits.view_call_reports")
+# Appointments: booking and moving them; receiving customers at reception; the admin's settings.
+_BOOK_APPOINTMENTS = ("appointments.view_appointment", "appointments.add_appointment",
+                      "appointments.change_appointment")
+_RECEIVE_CUSTOMERS = ("appointments.receive_appointment",)
+_SET_CAPACITY = tuple(
+    f"appointments.{action}_{model}"
+    for model in ("capacitysettings", "openinghours", "peakwindow", "specialday", "servicetype",
+                  "workshopabsence", "advisorcapacity", "advisorabsence")
+    for action in ("view", "add", "change", "delete")
+)
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -55,13 +65,14 @@ ROLES = {
             _("Service advisor"),
             # Advisors bring the day's repair orders over from the DMS themselves.
             _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + ("customers.import_repair_orders",)
-            + ("visits.add_surveyresponse",),
+            + ("visits.add_surveyresponse",)
+            + _BOOK_APPOINTMENTS + _RECEIVE_CUSTOMERS,
         ),
         Role(
             "cs_agent",
             _("Customer-service agent"),
             _SEE_STORES + _READ_FILES + ("customers.change_customer",) + _CALL_CUSTOMERS + _WORK_QUEUE
-            + _COMPLAINTS,
+            + _COMPLAINTS + _BOOK_APPOINTMENTS,
         ),
         Role(
             "cs_supervisor",
@@ -69,7 +80,8 @@ ROLES = {
             _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + _SUPERVISE_QUEUE
             + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
             + ("complaints.export_complaints",)
-            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage")
+            + _BOOK_APPOINTMENTS + _RECEIVE_CUSTOMERS + ("appointments.export_appointments",),
         ),
         Role(
             "dept_head", _("Department head"),
@@ -82,7 +94,8 @@ ROLES = {
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
             + ("visits.view_call_reports", "complaints.view_complaint", "complaints.export_complaints")
-            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage")
+            + ("appointments.view_appointment", "appointments.export_appointments"),
         ),
         Role(
             "admin",
@@ -131,7 +144,7 @@ ROLES = {
                 "django_celery_beat.view_intervalschedule",
                 "axes.view_accessattempt",
                 "axes.delete_accessattempt",
-            ),
+            ) + _SET_CAPACITY,
             is_staff=True,
         ),
     )

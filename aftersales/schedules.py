@@ -54,6 +54,21 @@ SCHEDULES = {
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),
+    # The day before, from the morning on; quiet hours hold an SMS queued late until morning.
+    "appointment reminders": Schedule(
+        task="appointments.tasks.send_reminders", crontab="0 9-20 * * *", expires_seconds=3000
+    ),
+    # Seed 001: two working days before, a confirmation call in the callback queue.
+    "appointment confirmation calls": Schedule(
+        task="appointments.tasks.schedule_confirmation_calls", crontab="15 6,12 * * *"
+    ),
+    "appointment no-shows": Schedule(
+        task="appointments.tasks.mark_no_shows", every=timedelta(minutes=5), expires_seconds=240
+    ),
+    # Repair orders opened here or imported from the DMS, linked to that day's appointment.
+    "link repair orders to appointments": Schedule(
+        task="appointments.tasks.link_repair_orders", every=timedelta(minutes=15), expires_seconds=600
+    ),
     "nightly loyalty refresh": Schedule(
         task="customers.tasks.refresh_all_loyalty", crontab="10 3 * * *"
     ),

@@ -41,9 +41,13 @@ urlpatterns = [
     path("messages/", include("aftersales.messaging.urls")),
     path("visits/", include("visits.urls")),
     path("complaints/", include("complaints.urls")),
+    path("appointments/", include("appointments.urls")),
     # Reached by customers and the SMS provider, without a staff login.
     path("m/", include("aftersales.messaging.public_urls")),
     path("c/", include("complaints.public_urls")),
+    # The lobby's welcome board, by a secret link an administrator can rotate.
+    path("w/", include("appointments.public_urls")),
+    path("b/", include("appointments.online_urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages (the admin's) that do not name one.
     path("favicon.ico", views.favicon),

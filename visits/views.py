@@ -3,6 +3,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,7 +17,7 @@ from aftersales.scoping import for_user, get_for_user_or_404
 from complaints import selectors as complaint_selectors
 from customers.models import ServiceVisit
 
-from . import selectors, services
+from . import call_outcomes, selectors, services
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
 from .services.calls import questions_to_ask
@@ -64,6 +65,14 @@ def _followup_for(request, pk):
     )
 
 
+def _record_other_modules_result(request, followup):
+    """A call another module put in the queue (an appointment's confirmation): its answer."""
+    kind = call_outcomes.kind_of(followup)
+    if kind is not None and kind.results:
+        call_outcomes.record_result(followup=followup, result=request.POST.get("call_result", ""),
+                                    agent=request.user, data=request.POST, now=timezone.now())
+
+
 def _call_page(request, followup, *, outcome_form=None, survey_form=None, status=200):
     context = selectors.call_screen(followup)
     questions = context["questions"]
@@ -79,6 +88,8 @@ def _call_page(request, followup, *, outcome_form=None, survey_form=None, status
         all_questions=QUESTIONS,
         # Agents work call after call; supervisors, who also assign, go back to the queue.
         next_by_default=not request.user.has_perm("visits.assign_followup"),
+        call_kind=call_outcomes.kind_of(followup),
+        chosen_result=request.POST.get("call_result", "") if request.method == "POST" else "",
     )
     return render(request, "visits/call.html", context, status=status)
 
@@ -109,10 +120,13 @@ def record_call(request, pk):
             "call_back_at": data["call_back_at"], "answers": survey_form.answers() if reached else None,
         }
         try:
-            if then_next:
-                _attempt, next_followup = services.record_attempt_and_claim_next(**call)
-            else:
-                services.record_attempt(**call)
+            with transaction.atomic():
+                if then_next:
+                    _attempt, next_followup = services.record_attempt_and_claim_next(**call)
+                else:
+                    services.record_attempt(**call)
+                if reached:
+                    _record_other_modules_result(request, followup)
         except ValidationError as error:
             outcome_form.add_error(None, error)
         else:

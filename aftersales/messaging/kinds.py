@@ -34,6 +34,12 @@ KINDS = {
         _kind("verification_code", _("Verification code"), Purpose.TRANSACTIONAL, "code", "minutes"),
         _kind("complaint_outcome", _("Complaint outcome"), Purpose.SERVICE, "name", "number", "outcome"),
         _kind("appointment_reminder", _("Appointment reminder"), Purpose.SERVICE, "name", "plate", "time"),
+        # Asked for this minute on the online booking page, with the link to see, move or cancel.
+        _kind("appointment_booked", _("Appointment booked online"), Purpose.TRANSACTIONAL,
+              "name", "plate", "time", "link"),
+        # Ordered parts will not be there in time: the nearest free times after they arrive.
+        _kind("appointment_parts_late", _("Parts late for an appointment"), Purpose.SERVICE,
+              "name", "plate", "time", "times"),
         _kind("maintenance_due", _("Maintenance due"), Purpose.SERVICE, "name", "plate", "due"),
         _kind("insurance_due", _("Insurance renewal"), Purpose.SERVICE, "name", "plate", "due"),
         _kind("birthday", _("Birthday greeting"), Purpose.MARKETING, "name"),

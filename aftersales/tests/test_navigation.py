@@ -7,16 +7,16 @@ from aftersales.tests.factories import DepartmentFactory
 pytestmark = pytest.mark.django_db
 
 FILES = ["home", "customers", "repair_orders"]
+BOOKING = ["day_book", "appointment_list"]
 EXPECTED = {
-    "advisor": FILES + ["imports", "stores"],
-    "cs_agent": FILES + ["queue", "complaints", "stores"],
+    "advisor": FILES + BOOKING + ["my_appointments", "imports", "stores"],
+    "cs_agent": FILES + ["queue", "complaints"] + BOOKING + ["stores"],
     "cs_supervisor": FILES + [
-        "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage", "messages", "imports",
-        "stores",
-    ],
+        "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage",
+    ] + BOOKING + ["my_appointments", "messages", "imports", "stores"],
     # The personas belong to no department: no inbox (see below).
     "dept_head": FILES + ["complaints", "stores"],
-    "manager": FILES + ["calls_today", "call_summary", "complaints", "messages", "imports", "stores"],
+    "manager": FILES + ["calls_today", "call_summary", "complaints"] + BOOKING + ["messages", "imports", "stores"],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 
@@ -51,15 +51,15 @@ def _menu(client, user):
 
 def test_a_supervisor_s_modules_are_grouped_into_menus(client, personas):
     menu = _menu(client, personas["cs_supervisor"])
-    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "system"]
+    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "appointments", "system"]
     complaints = menu[len(FILES) + 1]
     assert [item["key"] for item in complaints["children"]] == ["complaints", "complaint_inbox", "triage"]
 
 
 def test_a_group_with_one_entry_for_the_user_is_a_plain_link(client, personas):
     menu = _menu(client, personas["cs_agent"])
-    assert [entry["key"] for entry in menu] == FILES + ["queue", "complaints", "stores"]
-    assert all("children" not in entry for entry in menu)
+    assert [entry["key"] for entry in menu] == FILES + ["queue", "complaints", "appointments", "stores"]
+    assert all("children" not in entry for entry in menu if entry["key"] != "appointments")
 
 
 def test_the_menu_of_the_current_page_is_marked_active(client, personas):

@@ -101,6 +101,9 @@ class FollowUp(models.Model):
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # What another module's call is about, e.g. "appointment:12:v2" (visits.call_outcomes).
+    # A database default: the morning job inserts follow-ups in raw SQL that does not name it.
+    external_ref = models.CharField(max_length=60, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = FollowUpQuerySet.as_manager()
@@ -122,8 +125,13 @@ class FollowUp(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["vehicle", "rule", "offset_days"],
-                condition=models.Q(visit__isnull=True, dissatisfaction__isnull=True, complaint__isnull=True),
+                condition=models.Q(visit__isnull=True, dissatisfaction__isnull=True, complaint__isnull=True,
+                                   external_ref=""),
                 name="followup_once_per_delivery",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "external_ref"], condition=~models.Q(external_ref=""),
+                name="followup_once_per_external_ref",
             ),
             models.UniqueConstraint(
                 fields=["dissatisfaction", "rule", "offset_days"],

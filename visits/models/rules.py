@@ -17,6 +17,9 @@ class FollowUpRule(models.Model):
         NEW_CAR = "new_car", _("New car delivered")
         # Seed 001: 不满意客户档案, 按月跟踪 — customers recently unhappy are called monthly.
         CARE_CALL = "care_call", _("Care call after a dissatisfaction")
+        # Calls another module puts in the queue (visits.call_outcomes).
+        APPOINTMENT_CONFIRMATION = "appointment_confirm", _("Appointment confirmation (D-2)")
+        NO_SHOW_REBOOK = "no_show_rebook", _("Rebook after a no-show")
 
     store = models.ForeignKey(
         "aftersales.Store", on_delete=models.CASCADE, related_name="followup_rules",

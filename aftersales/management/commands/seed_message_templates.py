@@ -23,6 +23,15 @@ SMS_WORDING = {
         "[{store}] Dear {name}, your appointment for {plate} is at {time}. "
         "To change it, call {store_phone}.",
     ),
+    "appointment_booked": (
+        "{name}您好，您已预约{time}到店（车牌{plate}）。查看、改期或取消：{link}",
+        "[{store}] Dear {name}, you are booked for {time} ({plate}). See, move or cancel: {link}",
+    ),
+    "appointment_parts_late": (
+        "{name}您好，您预约{time}（车牌{plate}）所需的配件无法按时到货，建议改到：{times}。请致电{store_phone}调整。",
+        "[{store}] Dear {name}, parts for your appointment at {time} ({plate}) will be late. "
+        "Free times after they arrive: {times}. Call {store_phone} to move it.",
+    ),
     "maintenance_due": (
         "{name}您好，您的车辆{plate}将于{due}到达保养周期，欢迎致电{store_phone}预约保养。",
         "[{store}] Dear {name}, {plate} is due for service on {due}. "

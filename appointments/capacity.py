@@ -1,0 +1,370 @@
+"""The capacity rule, in one place: what a store can take at a slot and on a day, whether a
+time may be booked, and claiming and freeing capacity through the counter rows
+(models.load). Reads go through `CapacityPlan`, which loads a span of days in a few queries."""
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    SLOT_MINUTES, AdvisorAbsence, AdvisorCapacity, AdvisorSlotLoad, CapacitySettings, DayLoad, OpeningHours,
+    PeakWindow, SlotLoad, SpecialDay, WorkshopAbsence,
+)
+
+SLOT = dt.timedelta(minutes=SLOT_MINUTES)
+AVAILABILITY_DAYS = 14
+
+# What can be short at a slot, in the order a booking claims it.
+RECEPTION, ONLINE, WORKSHOP, ADVISOR = "reception", "online", "workshop", "advisor"
+
+
+def short_label(short):
+    return {
+        RECEPTION: _("reception full"), ONLINE: _("online share used up"),
+        WORKSHOP: _("workshop hours used up"), ADVISOR: _("advisor not free"),
+    }[short]
+
+
+class BookingRefused(ValidationError):
+    """The time cannot be booked at all (past, closed, outside the hours or the horizon)."""
+
+
+class CapacityShort(Exception):
+    """Raised inside the booking's transaction: a counter had no room (which one in `short`)."""
+
+    def __init__(self, short):
+        super().__init__(short)
+        self.short = short
+
+
+class SlotTaken(ValidationError):
+    """The time has just been taken; `alternatives` are the nearest free times."""
+
+    def __init__(self, short, alternatives):
+        self.short, self.alternatives = short, alternatives
+        times = "、".join(f"{timezone.localtime(t):%m-%d %H:%M}" for t in alternatives)
+        message = _("This time was just taken (%(what)s).") % {"what": short_label(short)}
+        if times:
+            message += " " + _("The nearest free times: %(times)s.") % {"times": times}
+        else:
+            message += " " + _("No free time in the next two weeks.")
+        super().__init__(message, code="slot_taken")
+
+
+def store_zone(store):
+    return ZoneInfo(store.time_zone)
+
+
+def day_bounds(store, day):
+    zone = store_zone(store)
+    first = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    return first, first + dt.timedelta(days=1)
+
+
+def local(store, moment):
+    return moment.astimezone(store_zone(store))
+
+
+def rest_days(first, last):
+    """Statutory holidays on the working-day calendar (the shared calendar of complaints)."""
+    from complaints.calendar import WorkingCalendar
+
+    return {day for day, working in WorkingCalendar(first, last).exceptions.items() if not working}
+
+
+def _as_time(value):
+    # A Store made in this process and not read back holds the field's default as text.
+    return dt.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass
+class Slot:
+    starts_at: dt.datetime
+    capacity: int
+    used: int = 0
+    online_capacity: int = 0
+    online_used: int = 0
+    advisor_left: dict = field(default_factory=dict)
+
+    @property
+    def left(self):
+        return max(self.capacity - self.used, 0)
+
+    @property
+    def online_left(self):
+        return max(min(self.online_capacity - self.online_used, self.left), 0)
+
+
+@dataclass
+class Day:
+    day: dt.date
+    opens: dt.time | None
+    closes: dt.time | None
+    hours_capacity: Decimal = Decimal(0)
+    hours_used: Decimal = Decimal(0)
+    online_capacity: int = 0
+    online_used: int = 0
+    slots: list = field(default_factory=list)
+
+    @property
+    def is_open(self):
+        return self.opens is not None
+
+    @property
+    def hours_left(self):
+        return max(self.hours_capacity - self.hours_used, Decimal(0))
+
+    @property
+    def online_left(self):
+        return max(self.online_capacity - self.online_used, 0)
+
+
+class CapacityPlan:
+    """A store's capacity over the days `first`..`last`, with what is used, in a fixed number
+    of queries whatever the span."""
+
+    def __init__(self, store, first, last, *, with_load=True):
+        self.store, self.first, self.last = store, first, last
+        self.settings = CapacitySettings.for_store(store)
+        self.weekly = {row.weekday: row for row in OpeningHours.objects.filter(store=store)}
+        self.peaks = list(PeakWindow.objects.filter(store=store))
+        self.special = dict(SpecialDay.objects.filter(store=store, day__range=(first, last))
+                            .values_list("day", "is_open"))
+        self.holidays = rest_days(first, last)
+        self.workshop_lost = dict(
+            WorkshopAbsence.objects.filter(store=store, day__range=(first, last)).values("day")
+            .annotate(lost=Sum("technician_hours")).values_list("day", "lost")
+        )
+        self.advisor_per_slot = dict(AdvisorCapacity.objects.filter(store=store, is_bookable=True)
+                                     .values_list("advisor_id", "per_slot"))
+        self.advisor_absences = list(AdvisorAbsence.objects.filter(store=store, day__range=(first, last)))
+        self.slot_load, self.day_load, self.advisor_load = {}, {}, {}
+        if with_load:
+            start, _end = day_bounds(store, first)
+            _start, end = day_bounds(store, last)
+            self.slot_load = {row.starts_at: row for row in
+                              SlotLoad.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end)}
+            self.day_load = {row.day: row for row in DayLoad.objects.filter(store=store, day__range=(first, last))}
+            for advisor_id, starts_at, used in AdvisorSlotLoad.objects.filter(
+                store=store, starts_at__gte=start, starts_at__lt=end
+            ).values_list("advisor_id", "starts_at", "used"):
+                self.advisor_load[(advisor_id, starts_at)] = used
+
+    # --- The rule ------------------------------------------------------------------------------
+    def hours(self, day):
+        """(opens, closes) of `day`, or (None, None) when the store is closed."""
+        weekly = self.weekly.get(day.weekday())
+        opened = self.special.get(day)
+        if opened is False or (opened is None and (day in self.holidays or (weekly and weekly.is_closed))):
+            return None, None
+        if weekly and not weekly.is_closed:
+            return weekly.opens_at, weekly.closes_at
+        return _as_time(self.store.opens_at), _as_time(self.store.closes_at)
+
+    def slot_times(self, day):
+        opens, closes = self.hours(day)
+        if opens is None:
+            return []
+        zone = store_zone(self.store)
+        moment = dt.datetime.combine(day, opens, tzinfo=zone)
+        end = dt.datetime.combine(day, closes, tzinfo=zone)
+        times = []
+        while moment + SLOT <= end:
+            times.append(moment)
+            moment += SLOT
+        return times
+
+    def slot_capacity(self, starts_at):
+        at = local(self.store, starts_at).time()
+        percent = min((peak.percent for peak in self.peaks if peak.starts_at <= at < peak.ends_at), default=100)
+        return self.settings.reception_per_slot * percent // 100
+
+    def slot_online_capacity(self, starts_at):
+        return self.slot_capacity(starts_at) * self.settings.online_slot_percent // 100
+
+    def day_hours_capacity(self, day):
+        lost = self.workshop_lost.get(day) or Decimal(0)
+        return max(self.settings.workshop_hours - lost, Decimal(0))
+
+    def day_online_capacity(self, day):
+        total = sum(self.slot_capacity(t) for t in self.slot_times(day))
+        return total * self.settings.online_day_percent // 100
+
+    def advisor_capacity(self, advisor_id, starts_at):
+        moment = local(self.store, starts_at)
+        for absence in self.advisor_absences:
+            if absence.advisor_id == advisor_id and absence.day == moment.date() and absence.covers(moment.time()):
+                return 0
+        return self.advisor_per_slot.get(advisor_id, 1)
+
+    # --- What is left --------------------------------------------------------------------------
+    def days(self, advisor_ids=()):
+        result = []
+        day = self.first
+        while day <= self.last:
+            opens, closes = self.hours(day)
+            load = self.day_load.get(day)
+            entry = Day(day, opens, closes, hours_capacity=self.day_hours_capacity(day),
+                        hours_used=load.hours_used if load else Decimal(0),
+                        online_capacity=self.day_online_capacity(day) if opens else 0,
+                        online_used=load.online_used if load else 0)
+            for starts_at in self.slot_times(day):
+                row = self.slot_load.get(starts_at)
+                slot = Slot(starts_at, self.slot_capacity(starts_at), row.used if row else 0,
+                            self.slot_online_capacity(starts_at), row.online_used if row else 0)
+                for advisor_id in advisor_ids:
+                    slot.advisor_left[advisor_id] = max(
+                        self.advisor_capacity(advisor_id, starts_at) - self.advisor_load.get((advisor_id, starts_at), 0), 0
+                    )
+                entry.slots.append(slot)
+            result.append(entry)
+            day += dt.timedelta(days=1)
+        return result
+
+
+def short_at(day, slot, *, hours, online=False, advisor_id=None):
+    """What is short for booking `hours` at `slot` of `day` (an empty list: it is free)."""
+    short = []
+    if slot.left < 1:
+        short.append(RECEPTION)
+    elif online and (slot.online_left < 1 or day.online_left < 1):
+        short.append(ONLINE)
+    if day.hours_left < hours:
+        short.append(WORKSHOP)
+    if advisor_id is not None and slot.advisor_left.get(advisor_id, 0) < 1:
+        short.append(ADVISOR)
+    return short
+
+
+def availability(store, first=None, *, days=AVAILABILITY_DAYS, hours=Decimal("1"), online=False, advisor_id=None,
+                 now=None):
+    """The store's slots from `first` for `days` days, each with what is short for booking
+    `hours` (reception, online share, workshop hours, the advisor). Past slots are left out."""
+    now = now or timezone.now()
+    first = first or local(store, now).date()
+    plan = CapacityPlan(store, first, first + dt.timedelta(days=days - 1))
+    earliest = now + dt.timedelta(minutes=plan.settings.cutoff_minutes if online else 0)
+    result = []
+    for day in plan.days([advisor_id] if advisor_id else ()):
+        day.slots = [slot for slot in day.slots if slot.starts_at >= earliest]
+        for slot in day.slots:
+            slot.short = short_at(day, slot, hours=hours, online=online, advisor_id=advisor_id)
+        result.append(day)
+    return result
+
+
+def nearest_free(store, starts_at, *, hours, online=False, advisor_id=None, count=3, now=None):
+    """The free times closest to `starts_at` over the next two weeks from its day."""
+    now = now or timezone.now()
+    first = max(local(store, starts_at).date() - dt.timedelta(days=3), local(store, now).date())
+    free = [slot.starts_at for day in availability(store, first, hours=hours, online=online,
+                                                   advisor_id=advisor_id, now=now)
+            for slot in day.slots if not slot.short]
+    return sorted(free, key=lambda t: (abs((t - starts_at).total_seconds()), t))[:count]
+
+
+def check_bookable(store, starts_at, *, now=None, online=False):
+    """Raise BookingRefused unless `starts_at` is a slot the store takes bookings for."""
+    now = now or timezone.now()
+    settings = CapacitySettings.for_store(store)
+    moment = local(store, starts_at)
+    if starts_at <= now:
+        raise BookingRefused(_("That time has passed; choose a later one."))
+    if online and starts_at < now + dt.timedelta(minutes=settings.cutoff_minutes):
+        raise BookingRefused(_("Online bookings close %(minutes)s minutes before the time.")
+                             % {"minutes": settings.cutoff_minutes})
+    if moment.date() > local(store, now).date() + dt.timedelta(days=settings.horizon_days):
+        raise BookingRefused(_("Bookings are taken up to %(days)s days ahead.") % {"days": settings.horizon_days})
+    if moment.minute % SLOT_MINUTES or moment.second or moment.microsecond:
+        raise BookingRefused(_("Appointments start at a quarter hour."))
+    plan = CapacityPlan(store, moment.date(), moment.date(), with_load=False)
+    if plan.hours(moment.date())[0] is None:
+        raise BookingRefused(_("The store is closed that day."))
+    if starts_at not in plan.slot_times(moment.date()):
+        raise BookingRefused(_("That time is outside the opening hours."))
+    return plan
+
+
+def _ensure_rows(plan, starts_at, advisor_id):
+    store, day = plan.store, local(plan.store, starts_at).date()
+    SlotLoad.objects.bulk_create([SlotLoad(store=store, starts_at=starts_at, capacity=plan.slot_capacity(starts_at),
+                                           online_capacity=plan.slot_online_capacity(starts_at))],
+                                 ignore_conflicts=True)
+    DayLoad.objects.bulk_create([DayLoad(store=store, day=day, hours_capacity=plan.day_hours_capacity(day),
+                                         online_capacity=plan.day_online_capacity(day))], ignore_conflicts=True)
+    if advisor_id:
+        AdvisorSlotLoad.objects.bulk_create(
+            [AdvisorSlotLoad(store=store, advisor_id=advisor_id, starts_at=starts_at,
+                             capacity=plan.advisor_capacity(advisor_id, starts_at))], ignore_conflicts=True)
+
+
+def claim(appointment, *, online=False):
+    """Take the appointment's place: one conditional UPDATE per counter, each of which must
+    change exactly one row, else CapacityShort (the caller's transaction then rolls back the
+    counters already taken). Call inside a transaction."""
+    store, starts_at, hours = appointment.store, appointment.starts_at, appointment.labour_hours
+    day = local(store, starts_at).date()
+    plan = CapacityPlan(store, day, day, with_load=False)
+    _ensure_rows(plan, starts_at, appointment.advisor_id)
+    slot = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity"))
+    if online:
+        slot = slot.filter(online_used__lt=F("online_capacity"))
+    if slot.update(used=F("used") + 1, online_used=F("online_used") + int(online)) != 1:
+        full = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity")).exists()
+        raise CapacityShort(ONLINE if online and full else RECEPTION)
+    if online:
+        if DayLoad.objects.filter(store=store, day=day, online_used__lt=F("online_capacity")).update(
+            online_used=F("online_used") + 1
+        ) != 1:
+            raise CapacityShort(ONLINE)
+    if DayLoad.objects.filter(store=store, day=day, hours_used__lte=F("hours_capacity") - hours).update(
+        hours_used=F("hours_used") + hours
+    ) != 1:
+        raise CapacityShort(WORKSHOP)
+    if appointment.advisor_id and AdvisorSlotLoad.objects.filter(
+        advisor_id=appointment.advisor_id, starts_at=starts_at, used__lt=F("capacity")
+    ).update(used=F("used") + 1) != 1:
+        raise CapacityShort(ADVISOR)
+
+
+def release(appointment):
+    """Give the appointment's place back (cancelled, moved away, no-show)."""
+    store, starts_at = appointment.store, appointment.starts_at
+    online = int(appointment.is_online)
+    SlotLoad.objects.filter(store=store, starts_at=starts_at, used__gt=0).update(
+        used=F("used") - 1, online_used=F("online_used") - online if online else F("online_used")
+    )
+    day = DayLoad.objects.filter(store=store, day=local(store, starts_at).date())
+    day.filter(hours_used__gte=appointment.labour_hours).update(hours_used=F("hours_used") - appointment.labour_hours)
+    if online:
+        day.filter(online_used__gt=0).update(online_used=F("online_used") - 1)
+    if appointment.advisor_id:
+        AdvisorSlotLoad.objects.filter(advisor_id=appointment.advisor_id, starts_at=starts_at, used__gt=0).update(
+            used=F("used") - 1
+        )
+
+
+def refresh_capacity(store, *, now=None):
+    """Rewrite the capacity of the counters still to come after the settings, peaks, special
+    days or absences changed. What is already booked stays booked (a lower capacity only stops
+    new bookings)."""
+    now = now or timezone.now()
+    today = local(store, now).date()
+    rows = list(DayLoad.objects.filter(store=store, day__gte=today).values_list("day", flat=True))
+    last = max(rows, default=today)
+    plan = CapacityPlan(store, today, last, with_load=False)
+    for day in rows:
+        DayLoad.objects.filter(store=store, day=day).update(hours_capacity=plan.day_hours_capacity(day),
+                                                           online_capacity=plan.day_online_capacity(day))
+    start, _ = day_bounds(store, today)
+    for row in SlotLoad.objects.filter(store=store, starts_at__gte=start):
+        SlotLoad.objects.filter(pk=row.pk).update(capacity=plan.slot_capacity(row.starts_at),
+                                                  online_capacity=plan.slot_online_capacity(row.starts_at))
+    for row in AdvisorSlotLoad.objects.filter(store=store, starts_at__gte=start):
+        AdvisorSlotLoad.objects.filter(pk=row.pk).update(capacity=plan.advisor_capacity(row.advisor_id, row.starts_at))
+

@@ -1,0 +1,77 @@
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import CapacitySettings
+from .factories import book
+
+
+def tomorrow_ten(store):
+    from .. import capacity
+
+    day = capacity.local(store, timezone.now()).date() + dt.timedelta(days=1)
+    return day, dt.datetime.combine(day, dt.time(10), tzinfo=capacity.store_zone(store))
+
+
+def test_welcome_board_shows_only_masked_data_without_login(client, store_a, personas):
+    from customers.models import Customer
+
+    advisor = personas["advisor"]
+    day, ten = tomorrow_ten(store_a)
+    appointment = book(store_a, advisor, starts_at=ten, advisor=advisor, now=timezone.now())
+    Customer.objects.filter(pk=appointment.customer_id).update(name="张三丰", gender="male")
+    token = CapacitySettings.objects.get(store=store_a).welcome_board_token
+    from unittest import mock
+
+    with mock.patch("appointments.views.timezone.now", return_value=ten - dt.timedelta(hours=2)):
+        page = client.get(reverse("appointments_public:welcome_board", args=[token]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "张**" in text and "张三丰" not in text
+    plate = appointment.vehicle.plate
+    assert f"{plate[:2]}·***{plate[-2:]}" in text and plate not in text
+    assert appointment.customer.mobile not in text and appointment.vehicle.vin not in text
+    assert 'hx-trigger="every 30s"' in text
+
+
+def test_a_rotated_welcome_board_link_stops_working(client, store_a):
+    settings = CapacitySettings.objects.get(store=store_a)
+    old = settings.welcome_board_token
+    settings.rotate_board_token()
+    assert client.get(reverse("appointments_public:welcome_board", args=[old])).status_code == 404
+    assert client.get(reverse("appointments_public:welcome_board", args=[settings.welcome_board_token])).status_code == 200
+
+
+def test_day_book_in_a_fixed_number_of_queries(client, store_a, personas, django_assert_max_num_queries):
+    advisor = personas["advisor"]
+    day, ten = tomorrow_ten(store_a)
+    for minutes in (0, 15, 30):
+        book(store_a, advisor, starts_at=ten + dt.timedelta(minutes=minutes), advisor=advisor, now=timezone.now())
+    client.force_login(advisor)
+    url = reverse("appointments:day_book") + f"?day={day}"
+    client.get(url)
+    with django_assert_max_num_queries(20) as queries:
+        page = client.get(url)
+    fewer = len(queries)
+    book(store_a, advisor, starts_at=ten + dt.timedelta(minutes=45), now=timezone.now())
+    with django_assert_max_num_queries(fewer):
+        page = client.get(url)
+    assert page.content.decode().count('data-testid="appointment"') == 4
+
+
+def test_day_book_needs_the_right(client, store_a, personas):
+    client.force_login(personas["dept_head"])
+    assert client.get(reverse("appointments:day_book")).status_code == 403
+
+
+def test_day_book_shows_only_the_users_stores(client, store_a, store_b, personas):
+    from aftersales.tests.factories import UserFactory
+
+    other = UserFactory(role="advisor", stores=[store_b])
+    day, ten = tomorrow_ten(store_a)
+    book(store_a, personas["advisor"], starts_at=ten, now=timezone.now())
+    client.force_login(other)
+    page = client.get(reverse("appointments:day_book") + f"?store=a&day={day}")
+    assert page.context["store"] == store_b
+    assert 'data-testid="appointment"' not in page.content.decode()

@@ -1,0 +1,41 @@
+import datetime as dt
+
+from aftersales.tests.factories import VehicleFactory
+
+from .. import selectors
+from ..models import Appointment
+from ..services import record_walk_in
+from .factories import NOW, TUESDAY, at, book
+
+
+def make_day(store, personas):
+    advisor = personas["advisor"]
+    shown = book(store, advisor, advisor=advisor)
+    shown.confirm(by=advisor, now=NOW)
+    shown.arrive(by=advisor, now=at(TUESDAY, 9, 50))
+    book(store, None, source=Appointment.Source.ONLINE).mark_no_show(now=at(TUESDAY, 11))
+    book(store, advisor).cancel(by=advisor, reason="改天", now=NOW)
+    book(store, advisor, starts_at=at(TUESDAY, 15))
+    record_walk_in(store=store, vehicle=VehicleFactory(owner__store=store), by=advisor, advisor=advisor,
+                   now=at(TUESDAY, 11))
+    return advisor
+
+
+def test_counts_for_the_kpis(store_a, personas):
+    advisor = make_day(store_a, personas)
+    assert selectors.appointment_counts(store_a, TUESDAY, TUESDAY) == {
+        "due": 3, "shown": 1, "no_shows": 1, "cancelled": 1, "online": 1}
+    assert selectors.arrival_counts(store_a, TUESDAY, TUESDAY) == {"booked": 1, "walk_in": 1, "all": 2}
+    assert selectors.appointment_rate(store_a, TUESDAY, TUESDAY) == 0.5
+    assert selectors.confirmation_counts(store_a, TUESDAY, TUESDAY) == {"to_confirm": 3, "confirmed": 1}
+    assert selectors.arrival_counts(store_a, TUESDAY, TUESDAY, by="advisor")[advisor.pk] == {
+        "booked": 1, "walk_in": 1, "all": 2}
+    by_source = selectors.appointment_counts(store_a, TUESDAY, TUESDAY, by="source")
+    assert by_source["online"]["no_shows"] == 1 and by_source["phone"]["due"] == 2
+    assert selectors.appointment_counts(store_a, TUESDAY + dt.timedelta(days=1), TUESDAY + dt.timedelta(days=1))[
+        "due"] == 0
+
+
+def test_masking():
+    assert selectors.mask_name("张三", "male") == "张**Mr"
+    assert selectors.mask_plate("京A12345") == "京A·***45"

@@ -1,0 +1,116 @@
+import datetime as dt
+import io
+
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from aftersales.tests.factories import VehicleFactory
+
+from .. import capacity
+from ..models import AdvisorNotice, Appointment, ServiceType, SlotLoad, WalkIn
+from .factories import book
+
+
+def tomorrow(store, hour=10, minute=0):
+    day = capacity.local(store, timezone.now()).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=capacity.store_zone(store))
+
+
+def test_booking_from_the_day_book_by_htmx_returns_the_refreshed_grid(client, store_a, personas):
+    client.force_login(personas["advisor"])
+    vehicle = VehicleFactory(owner__store=store_a)
+    ten = tomorrow(store_a)
+    form = client.get(reverse("appointments:book") + f"?store=a&at={ten:%Y-%m-%dT%H:%M}", HTTP_HX_REQUEST="true")
+    assert 'data-testid="booking-form"' in form.content.decode()
+    page = client.post(reverse("appointments:book"), {
+        "store": "a", "plate": vehicle.plate, "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
+        "starts_at": f"{ten:%Y-%m-%dT%H:%M}", "source": "phone", "note": ""}, HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+    assert f'data-plate="{vehicle.plate}"' in page.content.decode()
+    assert Appointment.objects.get().starts_at == ten
+
+
+def test_a_full_slot_answers_in_the_panel_with_the_nearest_times(client, store_a, personas):
+    client.force_login(personas["advisor"])
+    ten = tomorrow(store_a)
+    for _ in range(4):
+        book(store_a, personas["advisor"], starts_at=ten, now=timezone.now())
+    vehicle = VehicleFactory(owner__store=store_a)
+    page = client.post(reverse("appointments:book"), {
+        "store": "a", "plate": vehicle.plate, "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
+        "starts_at": f"{ten:%Y-%m-%dT%H:%M}", "source": "phone"}, HTTP_HX_REQUEST="true")
+    assert page["HX-Retarget"] == "#booking-panel"
+    assert "just taken" in page.content.decode() and Appointment.objects.count() == 4
+
+
+def test_moving_from_the_day_book_by_htmx(client, store_a, personas):
+    advisor = personas["advisor"]
+    client.force_login(advisor)
+    appointment = book(store_a, advisor, starts_at=tomorrow(store_a), now=timezone.now())
+    later = tomorrow(store_a, 14)
+    page = client.post(reverse("appointments:move", args=[appointment.pk]),
+                       {"starts_at": f"{later:%Y-%m-%dT%H:%M}", "note": "客户要求"}, HTTP_HX_REQUEST="true")
+    assert page.status_code == 200 and 'data-testid="day-book"' in page.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == later and appointment.version == 2
+
+
+def test_actions_on_the_appointment_page(client, store_a, personas):
+    advisor = personas["advisor"]
+    client.force_login(advisor)
+    appointment = book(store_a, advisor, starts_at=tomorrow(store_a), advisor=advisor, now=timezone.now())
+    client.post(reverse("appointments:act", args=[appointment.pk, "confirm"]))
+    page = client.get(reverse("appointments:detail", args=[appointment.pk]))
+    assert 'data-testid="timeline"' in page.content.decode()
+    client.post(reverse("appointments:act", args=[appointment.pk, "cancel"]), {"reason": "客户有事"})
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    assert SlotLoad.objects.get(starts_at=appointment.starts_at).used == 0
+
+
+def test_another_stores_appointment_is_not_found(client, store_a, store_b, personas):
+    from aftersales.tests.factories import UserFactory
+
+    appointment = book(store_a, personas["advisor"], starts_at=tomorrow(store_a), now=timezone.now())
+    client.force_login(UserFactory(role="advisor", stores=[store_b]))
+    assert client.get(reverse("appointments:detail", args=[appointment.pk])).status_code == 404
+    assert client.post(reverse("appointments:act", args=[appointment.pk, "cancel"]), {"reason": "x"}).status_code == 404
+
+
+def test_list_in_a_fixed_number_of_queries_and_export(client, store_a, personas, django_assert_max_num_queries):
+    supervisor = personas["cs_supervisor"]
+    client.force_login(supervisor)
+    for minutes in (0, 15):
+        book(store_a, supervisor, starts_at=tomorrow(store_a) + dt.timedelta(minutes=minutes), now=timezone.now())
+    url = reverse("appointments:list")
+    client.get(url)
+    with django_assert_max_num_queries(20) as queries:
+        client.get(url)
+    count = len(queries)
+    for minutes in (30, 45, 60):
+        book(store_a, supervisor, starts_at=tomorrow(store_a) + dt.timedelta(minutes=minutes), now=timezone.now())
+    with django_assert_max_num_queries(count):
+        page = client.get(url)
+    assert page.content.decode().count('data-testid="row"') == 5
+    export = client.get(reverse("appointments:export"))
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert sheet.max_row == 6
+
+
+def test_my_today_shows_the_advisors_notices(client, store_a, personas):
+    advisor = personas["advisor"]
+    appointment = book(store_a, advisor, starts_at=tomorrow(store_a), advisor=advisor, now=timezone.now())
+    appointment.cancel(by=advisor, reason="改天")
+    client.force_login(advisor)
+    page = client.get(reverse("appointments:my_today"))
+    assert 'data-testid="notices"' in page.content.decode()
+    client.post(reverse("appointments:notices_read"))
+    assert not AdvisorNotice.objects.filter(read_at__isnull=True).exists()
+
+
+def test_reception_records_a_walk_in_for_a_plate_without_an_appointment(client, store_a, personas):
+    client.force_login(personas["advisor"])
+    vehicle = VehicleFactory(owner__store=store_a)
+    client.post(reverse("appointments:reception"), {"store": "a", "plate": vehicle.plate})
+    assert WalkIn.objects.get().vehicle == vehicle

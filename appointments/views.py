@@ -1,0 +1,78 @@
+"""Thin views: the welcome board (public, by secret link) and the day book (staff)."""
+import datetime as dt
+
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from aftersales.models import Store
+from aftersales.scoping import for_user
+
+from . import capacity, selectors
+from .models import CapacitySettings
+
+BOARD_REFRESH_SECONDS = 30
+
+
+def _board_store(token):
+    settings = CapacitySettings.objects.select_related("store").filter(welcome_board_token=token).first()
+    if settings is None or not settings.store.is_active:
+        raise Http404
+    return settings.store
+
+
+@login_not_required
+@require_GET
+def welcome_board(request, token):
+    store = _board_store(token)
+    return render(request, "appointments/welcome_board.html", _board_context(store, token))
+
+
+@login_not_required
+@require_GET
+def welcome_board_rows(request, token):
+    store = _board_store(token)
+    return render(request, "appointments/partials/welcome_board_rows.html", _board_context(store, token))
+
+
+def _board_context(store, token):
+    today = capacity.local(store, timezone.now()).date()
+    return {"store": store, "token": token, "rows": selectors.welcome_board(store, today),
+            "refresh_seconds": BOARD_REFRESH_SECONDS, "today": today}
+
+
+@vary_on_headers("HX-Request")
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_GET
+def day_book(request):
+    """The day book (预约看板): a day's slots with capacity used and left, and who is booked;
+    booking and moving happen in the panel beside it by htmx."""
+    stores = list(for_user(Store.objects.filter(is_active=True), request.user))
+    if not stores:
+        raise Http404
+    store = next((s for s in stores if s.code == request.GET.get("store")), stores[0])
+    today = capacity.local(store, timezone.now()).date()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = today
+    context = day_book_context(store, day)
+    context["stores"] = stores
+    template = "appointments/partials/day_book_body.html" if request.htmx else "appointments/day_book.html"
+    return render(request, template, context)
+
+
+def day_book_context(store, day):
+    appointments = list(selectors.day_book(store, day))
+    advisor_ids = sorted({a.advisor_id for a in appointments if a.advisor_id})
+    plan_day = capacity.CapacityPlan(store, day, day).days(advisor_ids)[0]
+    by_slot = {}
+    for appointment in appointments:
+        by_slot.setdefault(appointment.starts_at, []).append(appointment)
+    rows = [{"slot": slot, "appointments": by_slot.get(slot.starts_at, []),
+             "at": capacity.local(store, slot.starts_at).strftime("%Y-%m-%dT%H:%M")} for slot in plan_day.slots]
+    return {"store": store, "day": day, "plan_day": plan_day, "rows": rows,
+            "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1)}
