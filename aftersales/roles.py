@@ -41,6 +41,9 @@ _CALL_CUSTOMERS = ("customers.reveal_mobile",)
 _WORK_QUEUE = ("visits.work_queue", "visits.view_followup", "visits.add_callattempt")
 _COMPLAINTS = ("complaints.view_complaint", "complaints.add_complaint", "complaints.callback_complaint")
 _SUPERVISE_QUEUE = _WORK_QUEUE + ("visits.assign_followup", "visits.view_call_reports")
+# The KPI pages: dashboards and reports; managers also set their stores' targets.
+_SEE_KPIS = ("kpi.view_dashboard",)
+_RUN_KPIS = _SEE_KPIS + ("kpi.set_targets",)
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -69,7 +72,8 @@ ROLES = {
             _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + _SUPERVISE_QUEUE
             + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
             + ("complaints.export_complaints",)
-            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage")
+            + _SEE_KPIS,
         ),
         Role(
             "dept_head", _("Department head"),
@@ -82,7 +86,8 @@ ROLES = {
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
             + ("visits.view_call_reports", "complaints.view_complaint", "complaints.export_complaints")
-            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage")
+            + _RUN_KPIS,
         ),
         Role(
             "admin",
@@ -131,6 +136,10 @@ ROLES = {
                 "django_celery_beat.view_intervalschedule",
                 "axes.view_accessattempt",
                 "axes.delete_accessattempt",
+                "kpi.view_target",
+                "kpi.add_target",
+                "kpi.change_target",
+                "kpi.delete_target",
             ),
             is_staff=True,
         ),
