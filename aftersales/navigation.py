@@ -38,6 +38,7 @@ def _answers_for_a_department(user):
 GROUPS = {
     "calls": _("Return visits"),
     "complaints": _("Complaints"),
+    "reports": _("Reports"),
     "system": _("System"),
 }
 
@@ -72,6 +73,15 @@ NAVIGATION = [
         permission="complaints.triage_complaint", group="complaints",
     ),
     NavItem(
+        "kpi_dashboard", _("Dashboard"), "kpi:dashboard", permission="kpi.view_dashboard", group="reports",
+    ),
+    NavItem(
+        "kpi_report", _("Monthly report"), "kpi:report", permission="kpi.view_dashboard", group="reports",
+    ),
+    NavItem(
+        "kpi_targets", _("Targets"), "kpi:targets", permission="kpi.set_targets", group="reports",
+    ),
+    NavItem(
         "messages", _("Delivery log"), "messaging:log",
         permission="aftersales.view_outboundmessage", group="system",
     ),
@@ -86,6 +96,28 @@ NAVIGATION = [
     ),
     NavItem("admin", _("Administration"), "admin:index", staff_only=True, group="system"),
 ]
+
+
+@dataclass(frozen=True)
+class StartPage:
+    """Where the home page sends a role's users: a module's page named by its URL (the core
+    imports no module; the name is resolved when the page is asked for)."""
+
+    role: str
+    url_name: str
+    permission: str
+
+
+# Managers start on their store's dashboard (the kpi module).
+START_PAGES = [StartPage("manager", "kpi:dashboard", "kpi.view_dashboard")]
+
+
+def start_page(user) -> str | None:
+    role = getattr(user, "role", None)
+    for page in START_PAGES:
+        if role is not None and role.name == page.role and user.has_perm(page.permission):
+            return reverse(page.url_name)
+    return None
 
 
 def navigation(request):

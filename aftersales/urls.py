@@ -41,6 +41,7 @@ urlpatterns = [
     path("messages/", include("aftersales.messaging.urls")),
     path("visits/", include("visits.urls")),
     path("complaints/", include("complaints.urls")),
+    path("kpi/", include("kpi.urls")),
     # Reached by customers and the SMS provider, without a staff login.
     path("m/", include("aftersales.messaging.public_urls")),
     path("c/", include("complaints.public_urls")),

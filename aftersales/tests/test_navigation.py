@@ -11,12 +11,15 @@ EXPECTED = {
     "advisor": FILES + ["imports", "stores"],
     "cs_agent": FILES + ["queue", "complaints", "stores"],
     "cs_supervisor": FILES + [
-        "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage", "messages", "imports",
-        "stores",
+        "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage", "kpi_dashboard",
+        "kpi_report", "messages", "imports", "stores",
     ],
     # The personas belong to no department: no inbox (see below).
     "dept_head": FILES + ["complaints", "stores"],
-    "manager": FILES + ["calls_today", "call_summary", "complaints", "messages", "imports", "stores"],
+    "manager": FILES + [
+        "calls_today", "call_summary", "complaints", "kpi_dashboard", "kpi_report", "kpi_targets", "messages",
+        "imports", "stores",
+    ],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 
@@ -24,7 +27,7 @@ EXPECTED = {
 @pytest.mark.parametrize("role,keys", EXPECTED.items())
 def test_role_sees_its_navigation(client, personas, role, keys):
     client.force_login(personas[role])
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), {"workbench": 1})
     assert [item["key"] for item in response.context["navigation"]] == keys
 
 
@@ -46,12 +49,12 @@ def test_current_page_is_marked_active(client, personas):
 
 def _menu(client, user):
     client.force_login(user)
-    return client.get(reverse("home")).context["navigation_menu"]
+    return client.get(reverse("home"), {"workbench": 1}).context["navigation_menu"]
 
 
 def test_a_supervisor_s_modules_are_grouped_into_menus(client, personas):
     menu = _menu(client, personas["cs_supervisor"])
-    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "system"]
+    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "reports", "system"]
     complaints = menu[len(FILES) + 1]
     assert [item["key"] for item in complaints["children"]] == ["complaints", "complaint_inbox", "triage"]
 
