@@ -54,6 +54,10 @@ SCHEDULES = {
     "nightly database backup": Schedule(
         task="aftersales.tasks.backup_database", crontab="30 2 * * *"
     ),
+    # Built on the 1st; the daily runs after it catch up a missed 1st and revise closed months.
+    "monthly satisfaction report": Schedule(
+        task="kpi.tasks.build_monthly_reports", crontab="15 7 * * *"
+    ),
     "nightly loyalty refresh": Schedule(
         task="customers.tasks.refresh_all_loyalty", crontab="10 3 * * *"
     ),
