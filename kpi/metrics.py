@@ -318,6 +318,8 @@ HEADLINE = [
     "answered_3d", "closed_on_time", "time_to_close", "reopened", "repeat_complaints", "repair_orders",
     "loyal_customers", "lapsing_customers", "churned_customers", "churn_rate",
 ]
+# The report shows every figure: the headline ones, then each CSI dimension.
+REPORT = HEADLINE + [key for key in FIGURES if key not in HEADLINE]
 # Figures the design asks for whose app does not exist on this branch yet; each becomes a Source
 # calling that app's selector and a Figure here when the app lands.
 NOT_YET = {

@@ -15,7 +15,7 @@ import complaints.selectors as complaint_selectors
 import visits.selectors as visit_selectors
 
 from . import metrics, selectors
-from .metrics import FIGURES, HEADLINE, Period
+from .metrics import FIGURES, Period
 from .models import MonthlyReport
 
 REPORT_MONTHS = 6
@@ -41,7 +41,7 @@ def report_context(store, period: Period) -> dict:
     kept = MonthlyReport.objects.filter(store=store, month=period.start).first()
     figures = kept.figures if kept else live_figures([store.pk], period, zone)
     rows = []
-    for key in HEADLINE:
+    for key in metrics.REPORT:
         data = figures.get(key)
         if data is None:
             continue

@@ -16,6 +16,7 @@ from .targets import targets_for
 
 TREND_MONTHS = 13
 TREND_FIGURES = [key for key in HEADLINE if not FIGURES[key].snapshot]
+REPORT_TREND = [key for key in metrics.REPORT if not FIGURES[key].snapshot]
 SNAPSHOT_FIGURES = [key for key in HEADLINE if FIGURES[key].snapshot]
 
 
@@ -116,11 +117,11 @@ def monthly_figures(store_ids, *, period: Period, zone, months=6) -> dict:
     plain data (kept as the report's snapshot) — numerators and denominators included."""
     history = metrics.months_back(period, months)
     span = Period("span", history[0].start, history[-1].end)
-    trend = metrics.compute(store_ids=store_ids, period=span, zone=zone, bucket="month", figures=TREND_FIGURES)
+    trend = metrics.compute(store_ids=store_ids, period=span, zone=zone, bucket="month", figures=REPORT_TREND)
     snapshot = metrics.compute(store_ids=store_ids, period=period, zone=zone, figures=SNAPSHOT_FIGURES)
     targets = targets_for(store_ids, [period.start]) if len(store_ids) == 1 else {}
     figures = {}
-    for key in HEADLINE:
+    for key in metrics.REPORT:
         source = snapshot if key in SNAPSHOT_FIGURES else trend
         months_shown = [period] if key in SNAPSHOT_FIGURES else history
         series = [month_values(source, month, [key])[key] for month in months_shown]
