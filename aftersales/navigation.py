@@ -82,6 +82,17 @@ NAVIGATION = [
         "kpi_targets", _("Targets"), "kpi:targets", permission="kpi.set_targets", group="reports",
     ),
     NavItem(
+        "kpi_scorecard", _("Advisor scorecard"), "kpi:scorecard", permission="kpi.view_dashboard", group="reports",
+    ),
+    NavItem(
+        "kpi_ms", _("Mystery shopper"), "kpi:mystery_shopper", permission="kpi.view_mysteryshoppercheck",
+        group="reports",
+    ),
+    NavItem(
+        "kpi_actions", _("Corrective actions"), "kpi:actions", permission="kpi.view_correctiveaction",
+        group="reports",
+    ),
+    NavItem(
         "messages", _("Delivery log"), "messaging:log",
         permission="aftersales.view_outboundmessage", group="system",
     ),

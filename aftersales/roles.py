@@ -42,8 +42,8 @@ _WORK_QUEUE = ("visits.work_queue", "visits.view_followup", "visits.add_callatte
 _COMPLAINTS = ("complaints.view_complaint", "complaints.add_complaint", "complaints.callback_complaint")
 _SUPERVISE_QUEUE = _WORK_QUEUE + ("visits.assign_followup", "visits.view_call_reports")
 # The KPI pages: dashboards and reports; managers also set their stores' targets.
-_SEE_KPIS = ("kpi.view_dashboard",)
-_RUN_KPIS = _SEE_KPIS + ("kpi.set_targets",)
+_SEE_KPIS = ("kpi.view_dashboard", "kpi.view_mysteryshoppercheck", "kpi.view_correctiveaction")
+_RUN_KPIS = _SEE_KPIS + ("kpi.set_targets", "kpi.add_correctiveaction", "kpi.change_correctiveaction")
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -73,7 +73,7 @@ ROLES = {
             + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
             + ("complaints.export_complaints",)
             + ("aftersales.view_history", "aftersales.view_outboundmessage")
-            + _SEE_KPIS,
+            + _SEE_KPIS + ("kpi.add_mysteryshoppercheck",),
         ),
         Role(
             "dept_head", _("Department head"),
@@ -140,6 +140,9 @@ ROLES = {
                 "kpi.add_target",
                 "kpi.change_target",
                 "kpi.delete_target",
+                "kpi.view_mysteryshopperpolicy",
+                "kpi.add_mysteryshopperpolicy",
+                "kpi.change_mysteryshopperpolicy",
             ),
             is_staff=True,
         ),

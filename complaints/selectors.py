@@ -535,3 +535,9 @@ def kpi_complaint_rows(*, store_ids, start: dt.date, end: dt.date, zone, limit=5
         {**row, "category_label": str(categories[row["category"]]), "status_label": str(statuses[row["status"]])}
         for row in rows
     ]
+
+
+def kpi_complaint_by_number(store_ids, number):
+    """A complaint of these stores by its number (for a corrective action opened from it), or None."""
+    text = halfwidth(clean_text(number or "")).replace(" ", "").upper()
+    return Complaint.objects.filter(store_id__in=store_ids, number=text).only("id", "number", "store_id").first()

@@ -25,9 +25,9 @@ import complaints.selectors as complaint_selectors
 import customers.selectors as customer_selectors
 import visits.selectors as visit_selectors
 
-PERCENT, SCORE, COUNT, DAYS = "percent", "score", "count", "days"
+PERCENT, SCORE, COUNT, DAYS, POINTS = "percent", "score", "count", "days", "points"
 UNIT_LABELS = {PERCENT: "%", SCORE: pgettext_lazy("unit", "score"), COUNT: pgettext_lazy("unit", "count"),
-               DAYS: pgettext_lazy("unit", "working days")}
+               DAYS: pgettext_lazy("unit", "working days"), POINTS: pgettext_lazy("unit", "points (0–100)")}
 EMPTY = "—"
 PERIOD_KINDS = ("day", "week", "month", "quarter", "year")
 DIMENSIONS = {
@@ -107,6 +107,12 @@ def zone_of(stores) -> zoneinfo.ZoneInfo:
 
 
 # --- Sources: one aggregate statement of one app each ---------------------------------------------
+def _mystery_shopper_counts(**kwargs):
+    from .mystery_shopper import kpi_mystery_shopper_counts
+
+    return kpi_mystery_shopper_counts(**kwargs)
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
@@ -133,6 +139,7 @@ SOURCES = {
         Source("repair_orders", customer_selectors.kpi_repair_order_counts,
                frozenset({"store", "advisor", "repair_type"})),
         Source("customers", customer_selectors.kpi_customer_counts, frozenset({"store"}), snapshot=True),
+        Source("mystery_shopper", _mystery_shopper_counts, frozenset({"store", "advisor"})),
     )
 }
 
@@ -259,6 +266,9 @@ FIGURES = {
         Figure("fixed_right_first_time", _("Fixed right the first time"), ("surveys", "fixed_right_yes"),
                ("surveys", "fixed_right_answered"), PERCENT, True, group="satisfaction",
                description=_("“Yes” out of the answers to “fixed right the first time”.")),
+        Figure("mystery_shopper_score", _("Mystery-shopper score"), ("mystery_shopper", "score_sum"),
+               ("mystery_shopper", "checks"), POINTS, True, group="satisfaction",
+               description=_("Mean score (0–100) of the open and secret checks made in the period.")),
         Figure("dissatisfactions", _("Dissatisfactions"), ("dissatisfactions", "dissatisfactions"), None, COUNT,
                False, group="satisfaction",
                description=_("Unhappy answers recorded in the period (a score of 2 or less, or not fixed right).")),
@@ -314,7 +324,7 @@ FIGURES = {
 # The figures of the dashboard and the report, in the order they are shown.
 HEADLINE = [
     "return_visit_rate", "contact_rate", "warranty_return_visit_rate", "satisfaction_rate", "average_score",
-    "fixed_right_first_time", "dissatisfactions", "complaints", "complaint_rate", "acknowledged_24h",
+    "fixed_right_first_time", "mystery_shopper_score", "dissatisfactions", "complaints", "complaint_rate", "acknowledged_24h",
     "answered_3d", "closed_on_time", "time_to_close", "reopened", "repeat_complaints", "repair_orders",
     "loyal_customers", "lapsing_customers", "churned_customers", "churn_rate",
 ]

@@ -76,6 +76,10 @@ def recount(store, start: dt.date, end: dt.date) -> dict:
         """SELECT count(*) FILTER (WHERE loyalty_tier = 'loyal'), count(*) FILTER (WHERE loyalty_tier = 'lapsing'),
                   count(*) FILTER (WHERE loyalty_tier = 'churned'), count(*) FILTER (WHERE visit_count >= 1)
            FROM customers_customer WHERE store_id = %(store)s AND merged_into_id IS NULL""", p)
+    score_sum, checks = _one(
+        """SELECT coalesce(sum(score), 0), count(*) FROM kpi_mysteryshoppercheck
+           WHERE store_id = %(store)s AND checked_on >= %(start)s AND checked_on < %(end)s""", p)
+    counts["mystery_shopper_score"] = (score_sum, checks)
     counts.update(loyal_customers=(loyal, None), lapsing_customers=(lapsing, None),
                   churned_customers=(churned, None), churn_rate=(churned, with_visits))
     return counts

@@ -16,7 +16,7 @@ import visits.selectors as visit_selectors
 
 from . import metrics, selectors
 from .metrics import FIGURES, Period
-from .models import MonthlyReport
+from .models import CorrectiveAction, MonthlyReport
 
 REPORT_MONTHS = 6
 ROW_LIMIT = 500
@@ -54,6 +54,7 @@ def report_context(store, period: Period) -> dict:
         "history_months": [item["month"] for item in next(iter(figures.values()))["history"]] if figures else [],
         "dissatisfied": visit_selectors.kpi_dissatisfied(store_ids=[store.pk], start=period.start, end=period.end,
                                                          zone=zone, limit=ROW_LIMIT),
+        "actions": actions_for_report(store, figures),
         "complaints": complaint_selectors.kpi_complaint_rows(store_ids=[store.pk], start=period.start,
                                                              end=period.end, zone=zone, limit=ROW_LIMIT),
     }
@@ -125,6 +126,14 @@ def build_workbook(context) -> bytes:
             as_text(item["description"]), as_text(item["root_cause"]), as_text(item["corrective_action"]),
             item["rounds"],
         ])
+    actions = workbook.create_sheet(_("Corrective actions")[:31])
+    actions.append([_("Action"), _("Figure"), _("Before"), _("After"), _("Owner"), _("Due"), _("State")])
+    for item in context["actions"]:
+        action = item["action"]
+        actions.append([
+            as_text(action.title), str(FIGURES[action.figure].label) if action.figure else "", item["before"],
+            item["after"], as_text(str(action.owner)), action.due_on, action.get_state_display(),
+        ])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -144,3 +153,18 @@ def _float(text):
 
 def _local(moment, store):
     return timezone.localtime(moment, metrics.zone_of([store])).replace(tzinfo=None) if moment else None
+
+
+ACTION_LIMIT = 200
+
+
+def actions_for_report(store, figures):
+    """The store's corrective actions with their figure before (when opened) and after (the
+    report's month)."""
+    rows = []
+    for action in CorrectiveAction.objects.filter(store=store).select_related("owner", "complaint").order_by(
+        "-opened_at"
+    )[:ACTION_LIMIT]:
+        after = figures.get(action.figure, {}).get("display", "") if action.figure else ""
+        rows.append({"action": action, "before": action.figure_before, "after": after})
+    return rows

@@ -12,13 +12,13 @@ EXPECTED = {
     "cs_agent": FILES + ["queue", "complaints", "stores"],
     "cs_supervisor": FILES + [
         "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage", "kpi_dashboard",
-        "kpi_report", "messages", "imports", "stores",
+        "kpi_report", "kpi_scorecard", "kpi_ms", "kpi_actions", "messages", "imports", "stores",
     ],
     # The personas belong to no department: no inbox (see below).
     "dept_head": FILES + ["complaints", "stores"],
     "manager": FILES + [
-        "calls_today", "call_summary", "complaints", "kpi_dashboard", "kpi_report", "kpi_targets", "messages",
-        "imports", "stores",
+        "calls_today", "call_summary", "complaints", "kpi_dashboard", "kpi_report", "kpi_targets", "kpi_scorecard",
+        "kpi_ms", "kpi_actions", "messages", "imports", "stores",
     ],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
