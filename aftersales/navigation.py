@@ -39,6 +39,7 @@ GROUPS = {
     "calls": _("Return visits"),
     "complaints": _("Complaints"),
     "appointments": _("Appointments"),
+    "reports": _("Reports"),
     "system": _("System"),
 }
 
@@ -85,6 +86,26 @@ NAVIGATION = [
         permission="appointments.receive_appointment", group="appointments",
     ),
     NavItem(
+        "kpi_dashboard", _("Dashboard"), "kpi:dashboard", permission="kpi.view_dashboard", group="reports",
+    ),
+    NavItem(
+        "kpi_report", _("Monthly report"), "kpi:report", permission="kpi.view_dashboard", group="reports",
+    ),
+    NavItem(
+        "kpi_targets", _("Targets"), "kpi:targets", permission="kpi.set_targets", group="reports",
+    ),
+    NavItem(
+        "kpi_scorecard", _("Advisor scorecard"), "kpi:scorecard", permission="kpi.view_dashboard", group="reports",
+    ),
+    NavItem(
+        "kpi_ms", _("Mystery shopper"), "kpi:mystery_shopper", permission="kpi.view_mysteryshoppercheck",
+        group="reports",
+    ),
+    NavItem(
+        "kpi_actions", _("Corrective actions"), "kpi:actions", permission="kpi.view_correctiveaction",
+        group="reports",
+    ),
+    NavItem(
         "messages", _("Delivery log"), "messaging:log",
         permission="aftersales.view_outboundmessage", group="system",
     ),
@@ -99,6 +120,28 @@ NAVIGATION = [
     ),
     NavItem("admin", _("Administration"), "admin:index", staff_only=True, group="system"),
 ]
+
+
+@dataclass(frozen=True)
+class StartPage:
+    """Where the home page sends a role's users: a module's page named by its URL (the core
+    imports no module; the name is resolved when the page is asked for)."""
+
+    role: str
+    url_name: str
+    permission: str
+
+
+# Managers start on their store's dashboard (the kpi module).
+START_PAGES = [StartPage("manager", "kpi:dashboard", "kpi.view_dashboard")]
+
+
+def start_page(user) -> str | None:
+    role = getattr(user, "role", None)
+    for page in START_PAGES:
+        if role is not None and role.name == page.role and user.has_perm(page.permission):
+            return reverse(page.url_name)
+    return None
 
 
 def navigation(request):

@@ -51,6 +51,9 @@ _SET_CAPACITY = tuple(
                   "workshopabsence", "advisorcapacity", "advisorabsence")
     for action in ("view", "add", "change", "delete")
 )
+# The KPI pages: dashboards and reports; managers also set their stores' targets.
+_SEE_KPIS = ("kpi.view_dashboard", "kpi.view_mysteryshoppercheck", "kpi.view_correctiveaction")
+_RUN_KPIS = _SEE_KPIS + ("kpi.set_targets", "kpi.add_correctiveaction", "kpi.change_correctiveaction")
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -81,7 +84,8 @@ ROLES = {
             + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
             + ("complaints.export_complaints",)
             + ("aftersales.view_history", "aftersales.view_outboundmessage")
-            + _BOOK_APPOINTMENTS + _RECEIVE_CUSTOMERS + ("appointments.export_appointments",),
+            + _BOOK_APPOINTMENTS + _RECEIVE_CUSTOMERS + ("appointments.export_appointments",)
+            + _SEE_KPIS + ("kpi.add_mysteryshoppercheck",),
         ),
         Role(
             "dept_head", _("Department head"),
@@ -95,7 +99,8 @@ ROLES = {
             + ("customers.import_repair_orders", "customers.export_customers")
             + ("visits.view_call_reports", "complaints.view_complaint", "complaints.export_complaints")
             + ("aftersales.view_history", "aftersales.view_outboundmessage")
-            + ("appointments.view_appointment", "appointments.export_appointments"),
+            + ("appointments.view_appointment", "appointments.export_appointments")
+            + _RUN_KPIS,
         ),
         Role(
             "admin",
@@ -144,6 +149,13 @@ ROLES = {
                 "django_celery_beat.view_intervalschedule",
                 "axes.view_accessattempt",
                 "axes.delete_accessattempt",
+                "kpi.view_target",
+                "kpi.add_target",
+                "kpi.change_target",
+                "kpi.delete_target",
+                "kpi.view_mysteryshopperpolicy",
+                "kpi.add_mysteryshopperpolicy",
+                "kpi.change_mysteryshopperpolicy",
             ) + _SET_CAPACITY,
             is_staff=True,
         ),

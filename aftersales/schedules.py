@@ -69,6 +69,10 @@ SCHEDULES = {
     "link repair orders to appointments": Schedule(
         task="appointments.tasks.link_repair_orders", every=timedelta(minutes=15), expires_seconds=600
     ),
+    # Built on the 1st; the daily runs after it catch up a missed 1st and revise closed months.
+    "monthly satisfaction report": Schedule(
+        task="kpi.tasks.build_monthly_reports", crontab="15 7 * * *"
+    ),
     "nightly loyalty refresh": Schedule(
         task="customers.tasks.refresh_all_loyalty", crontab="10 3 * * *"
     ),

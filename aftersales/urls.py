@@ -42,6 +42,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("complaints/", include("complaints.urls")),
     path("appointments/", include("appointments.urls")),
+    path("kpi/", include("kpi.urls")),
     # Reached by customers and the SMS provider, without a staff login.
     path("m/", include("aftersales.messaging.public_urls")),
     path("c/", include("complaints.public_urls")),

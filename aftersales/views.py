@@ -17,6 +17,7 @@ from .filters import StoreFilter
 from .history import describe, events_for, is_tracked
 from .jobs import enqueue_on_commit
 from .models import Store
+from .navigation import start_page
 from .scoping import for_user, get_for_user_or_404
 from .tasks import backup_database
 
@@ -25,6 +26,11 @@ HISTORY_LIMIT = 200
 
 
 def home(request):
+    # A role with a start page of its own (managers: the KPI dashboard) goes there; the workbench
+    # stays one click away (?workbench=1).
+    target = start_page(request.user) if not request.GET.get("workbench") else None
+    if target:
+        return redirect(target)
     stores = for_user(Store.objects.filter(is_active=True), request.user)
     return render(request, "aftersales/home.html", {"stores": stores, "role": request.user.role})
 

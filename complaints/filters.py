@@ -39,12 +39,26 @@ class ComplaintFilter(django_filters.FilterSet):
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
     store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id")
+    # The KPI pages' drill-down: exactly the complaints a figure counts (with `registered` or
+    # `closed` for its period).
+    closed = django_filters.DateFromToRangeFilter(
+        label=_("Closed on"), field_name="closed_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    kpi = django_filters.ChoiceFilter(label=_("Counted in the figure"), method="filter_kpi", choices=[
+        ("valid", _("Complaints (not cancelled)")),
+        ("acknowledged_24h", _("Acknowledged within 24 hours")),
+        ("answered_3d", _("Answered within 3 working days")),
+        ("closed_on_time", _("Closed on time")),
+        ("reopened", _("Reopened (more than one round)")),
+        ("repeat", _("Repeat complaint (another within 12 months)")),
+    ])
 
     class Meta:
         model = Complaint
         fields = [
             "number", "customer", "plate", "category", "department", "severity", "status", "channel",
-            "registered", "overdue", "store",
+            "registered", "overdue", "store", "closed", "kpi",
         ]
 
     def __init__(self, data=None, queryset=None, *, request, prefix=None):
@@ -105,6 +119,9 @@ class ComplaintFilter(django_filters.FilterSet):
         if value == OPEN:
             return queryset.filter(status__in=Complaint.OPEN)
         return queryset.filter(status=value)
+
+    def filter_kpi(self, queryset, name, value):
+        return queryset.filter(selectors.kpi_complaints_where(value, zone=timezone.get_current_timezone()))
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(selectors.overdue(self.now)) if value else queryset

@@ -361,3 +361,191 @@ def triage_board(store_ids, *, now, limit=None, recent_days=None):
         "late": _present(late_items[:limit], now),
         "late_truncated": len(late_items) > limit,
     }
+
+
+# --- Figures for the KPI module (kpi.metrics reads complaints only through these) -------------
+# A complaint counts in the period it was registered in (acknowledgement, the department's
+# answer, repeats, reopened rounds) or the one it was closed in (closed on time, time to close).
+# Cancelled complaints (invalid, duplicates) count nowhere. Days are local dates in `zone`;
+# working days follow the statutory calendar (CalendarDay rows, else Monday to Friday), like the
+# deadlines. The SQL below is made of fixed strings only; every value is a parameter.
+KPI_ACKNOWLEDGE_HOURS = 24          # seed 004: 24-hour response
+KPI_ANSWER_WORKING_DAYS = 3         # seed 003: the department answers within 3 days
+# Closed on time: acknowledged (1) + answered (3) + called back (1) working days, the default policy.
+KPI_CLOSE_WORKING_DAYS = 5
+KPI_REPEAT_MONTHS = 12
+
+
+def _local_day(expression):
+    return f"(({expression}) AT TIME ZONE %(zone)s)::date"
+
+
+def _working_days_strictly_between(first, last):
+    """Working days d with first < d < last (dates)."""
+    return (
+        f"(SELECT count(*) FROM generate_series(({first} + 1)::timestamp, ({last} - 1)::timestamp, interval '1 day') AS g(d) "
+        "LEFT JOIN complaints_calendarday cal ON cal.day = g.d::date "
+        "WHERE coalesce(cal.is_working_day, extract(isodow FROM g.d) < 6))"
+    )
+
+
+def _working_days_after_until(first, last):
+    """Working days d with first < d <= last: the working days a complaint took."""
+    return _working_days_strictly_between(first, f"({last} + 1)")
+
+
+def _first_transition(alias, condition):
+    return (f"(SELECT min(tr.at) FROM complaints_complainttransition tr "
+            f"WHERE tr.complaint_id = {alias}.id AND {condition})")
+
+
+def kpi_conditions(alias):
+    """The SQL condition of each complaint figure, on the complaint row `alias`."""
+    acknowledged = _first_transition(alias, "tr.from_status = 'new'")
+    assigned = _first_transition(alias, "tr.to_status = 'assigned'")
+    answered = _first_transition(alias, "tr.to_status = 'answered'")
+    return {
+        "valid": f"{alias}.status <> 'cancelled'",
+        "acknowledged_24h": f"{acknowledged} <= {alias}.created_at + make_interval(hours => %(ack_hours)s)",
+        "reached_department": f"{assigned} IS NOT NULL",
+        "answered_3d": (
+            f"{answered} IS NOT NULL AND "
+            + _working_days_strictly_between(_local_day(assigned), _local_day(answered)) + " < %(answer_days)s"
+        ),
+        "reopened": f"{alias}.rounds >= 2",
+        "repeat": (
+            f"EXISTS (SELECT 1 FROM complaints_complaint earlier WHERE earlier.customer_id = {alias}.customer_id "
+            f"AND earlier.id <> {alias}.id AND earlier.status <> 'cancelled' "
+            f"AND earlier.created_at < {alias}.created_at "
+            f"AND earlier.created_at >= {alias}.created_at - make_interval(months => %(repeat_months)s))"
+        ),
+        "closed_on_time": (
+            f"{alias}.status = 'closed' AND "
+            + _working_days_strictly_between(_local_day(f"{alias}.created_at"), _local_day(f"{alias}.closed_at"))
+            + " < %(close_days)s"
+        ),
+        "close_days": _working_days_after_until(_local_day(f"{alias}.created_at"), _local_day(f"{alias}.closed_at")),
+    }
+
+
+_KPI_PARAMS = {"ack_hours": KPI_ACKNOWLEDGE_HOURS, "answer_days": KPI_ANSWER_WORKING_DAYS,
+               "close_days": KPI_CLOSE_WORKING_DAYS, "repeat_months": KPI_REPEAT_MONTHS}
+KPI_COMPLAINT_DIMENSIONS = {
+    "store": "store_id", "department": "department_id", "channel": "channel", "category": "category",
+    "advisor": "advisor_id",
+}
+KPI_REGISTERED_COUNTS = ["registered", "acknowledged_24h", "reached_department", "answered_3d", "reopened", "repeat"]
+KPI_CLOSED_COUNTS = ["closed", "closed_on_time", "close_days_sum"]
+_BUCKETS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+
+
+def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    """Complaint counts of the period in one statement: registrations and closings, one row per
+    dimension value (and bucket), each row carrying every count (zero where it has none)."""
+    zone_name = str(zone)
+    dims = [KPI_COMPLAINT_DIMENSIONS[name] for name in by]
+    cond = kpi_conditions("c")
+    if bucket:
+        reg_bucket = f"date_trunc('{_BUCKETS[bucket]}', c.created_at AT TIME ZONE %(zone)s)::date"
+        close_bucket = f"date_trunc('{_BUCKETS[bucket]}', c.closed_at AT TIME ZONE %(zone)s)::date"
+    else:
+        reg_bucket = close_bucket = "NULL::date"
+    select_dims = "".join(f"c.{d}, " for d in dims)
+    group = ", ".join([*[f"c.{d}" for d in dims], "bucket"])
+    zeros_reg = ", ".join(f"0 AS {name}" for name in KPI_CLOSED_COUNTS)
+    zeros_close = ", ".join(f"0 AS {name}" for name in KPI_REGISTERED_COUNTS)
+    registered = ", ".join(
+        ["count(*) AS registered"]
+        + [f"count(*) FILTER (WHERE {cond[name]}) AS {name}" for name in KPI_REGISTERED_COUNTS[1:]]
+    )
+    closed = (f"count(*) AS closed, count(*) FILTER (WHERE {cond['closed_on_time']}) AS closed_on_time, "
+              f"coalesce(sum({cond['close_days']}), 0) AS close_days_sum")
+    sql = f"""
+        WITH c AS (
+            SELECT cc.*, v.advisor_id
+            FROM complaints_complaint cc LEFT JOIN customers_servicevisit v ON v.id = cc.visit_id
+            WHERE cc.store_id = ANY(%(stores)s) AND cc.status <> 'cancelled'
+              AND ((cc.created_at >= %(begin)s AND cc.created_at < %(finish)s)
+                   OR (cc.closed_at >= %(begin)s AND cc.closed_at < %(finish)s))
+        )
+        SELECT {select_dims}{reg_bucket} AS bucket, {registered}, {zeros_reg}
+        FROM c WHERE c.created_at >= %(begin)s AND c.created_at < %(finish)s GROUP BY {group}
+        UNION ALL
+        SELECT {select_dims}{close_bucket} AS bucket, {zeros_close}, {closed}
+        FROM c WHERE c.status = 'closed' AND c.closed_at >= %(begin)s AND c.closed_at < %(finish)s GROUP BY {group}
+    """
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
+    finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
+    params = {**_KPI_PARAMS, "zone": zone_name, "stores": list(store_ids), "begin": begin, "finish": finish}
+    from django.db import connection
+
+    merged = {}
+    names = [*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in cursor.fetchall():
+            row = dict(zip([*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS], values, strict=True))
+            key = tuple(row[name] for name in [*by, "bucket"])
+            into = merged.setdefault(key, {name: row[name] for name in [*by, "bucket"]} | dict.fromkeys(
+                names[len(by) + 1:], 0))
+            for name in names[len(by) + 1:]:
+                into[name] += int(row[name] or 0)
+    rows = list(merged.values())
+    if not bucket:
+        for row in rows:
+            row.pop("bucket")
+    return rows
+
+
+def kpi_complaints_where(figure, *, zone):
+    """The complaint list's filter for a figure: `pk__in` the complaints its condition holds for
+    (the same SQL as the counts above), as a self-contained subquery."""
+    from django.db.models.expressions import RawSQL
+
+    condition = kpi_conditions("k")[figure]
+    params = {**_KPI_PARAMS, "zone": str(zone)}
+    sql, values = _positional(f"SELECT k.id FROM complaints_complaint k WHERE k.status <> 'cancelled' AND {condition}",
+                              params)
+    return Q(pk__in=RawSQL(sql, values))
+
+
+def _positional(sql, params):
+    """%(name)s placeholders → %s with the values in order (RawSQL takes a list)."""
+    values = []
+
+    def replace(match):
+        values.append(params[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\((\w+)\)s", replace, sql), values
+
+
+def kpi_open_now(*, store_ids, now) -> dict:
+    """Today's operational counts: open complaints and the overdue ones among them."""
+    return Complaint.objects.filter(store_id__in=store_ids, status__in=Complaint.OPEN).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)),
+    )
+
+
+def kpi_complaint_rows(*, store_ids, start: dt.date, end: dt.date, zone, limit=500) -> list[dict]:
+    """The period's complaints with their causes, for the monthly report."""
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
+    finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
+    rows = (
+        Complaint.objects.filter(store_id__in=store_ids, created_at__gte=begin, created_at__lt=finish)
+        .exclude(status=Status.CANCELLED)
+        .values("id", "number", "store_id", "created_at", "customer__name", "category", "channel", "status",
+                "department__name", "description", "root_cause", "corrective_action", "rounds")
+        .order_by("created_at", "id")[:limit]
+    )
+    categories, statuses = dict(Complaint.Category.choices), dict(Status.choices)
+    return [
+        {**row, "category_label": str(categories[row["category"]]), "status_label": str(statuses[row["status"]])}
+        for row in rows
+    ]
+
+
+def kpi_complaint_by_number(store_ids, number):
+    """A complaint of these stores by its number (for a corrective action opened from it), or None."""
+    text = halfwidth(clean_text(number or "")).replace(" ", "").upper()
+    return Complaint.objects.filter(store_id__in=store_ids, number=text).only("id", "number", "store_id").first()

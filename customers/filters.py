@@ -75,7 +75,15 @@ class ServiceVisitFilter(django_filters.FilterSet):
     from_appointment = django_filters.BooleanFilter(
         label=_("Came from an appointment"), widget=AnyYesNo
     )
+    # The KPI pages' drill-down: the repair orders a period counts (every status but cancelled).
+    counted = django_filters.BooleanFilter(
+        label=_("Counted in the figures (not cancelled)"), method="filter_counted", widget=AnyYesNo
+    )
 
     class Meta:
         model = ServiceVisit
-        fields = ["store", "advisor", "repair_type", "status", "opened", "from_appointment"]
+        fields = ["store", "advisor", "repair_type", "status", "opened", "from_appointment", "counted"]
+
+    def filter_counted(self, queryset, name, value):
+        cancelled = ServiceVisit.Status.CANCELLED
+        return queryset.exclude(status=cancelled) if value else queryset.filter(status=cancelled)

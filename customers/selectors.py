@@ -218,3 +218,63 @@ def customer_by_mobile(store_id: int, mobile: str):
         .order_by("-last_visit_at", "-id")
         .first()
     )
+
+
+# --- Figures for the KPI module (kpi.metrics reads the customer file only through these) ------
+KPI_REPAIR_ORDER_DIMENSIONS = {"store": "store_id", "advisor": "advisor_id", "repair_type": "repair_type"}
+
+
+def kpi_repair_orders(*, store_ids, start: dt.date, end: dt.date, zone):
+    """The repair orders a period counts: opened in [start, end) (local dates), not cancelled."""
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
+    finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
+    return ServiceVisit.objects.filter(store_id__in=store_ids, opened_at__gte=begin, opened_at__lt=finish).exclude(
+        status=ServiceVisit.Status.CANCELLED
+    )
+
+
+def kpi_repair_order_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    from django.db.models import Count, Q
+    from django.db.models.functions import Trunc
+
+    values = {"bucket": Trunc("opened_at", bucket, tzinfo=zone)} if bucket else {}
+    counts = {"repair_orders": Count("id"), "warranty_orders": Count("id", filter=Q(repair_type="warranty")),
+              "from_appointment": Count("id", filter=Q(from_appointment=True))}
+    orders = kpi_repair_orders(store_ids=store_ids, start=start, end=end, zone=zone)
+    fields = [KPI_REPAIR_ORDER_DIMENSIONS[name] for name in by]
+    rows = (
+        orders.values(*fields, **values).order_by().annotate(**counts) if fields or values
+        else [orders.aggregate(**counts)]
+    )
+    out = []
+    for row in rows:
+        for name in by:
+            row[name] = row.pop(KPI_REPAIR_ORDER_DIMENSIONS[name])
+        if bucket:
+            row["bucket"] = row["bucket"].date()
+        out.append(row)
+    return out
+
+
+def kpi_customer_counts(*, store_ids, by=()) -> list[dict]:
+    """Customers by loyalty tier now (the tiers are refreshed nightly and on every repair order):
+    loyal, lapsing, churned, and those with at least one visit (churn rate's base)."""
+    from django.db.models import Count, Q
+
+    from .models.people import LoyaltyTier
+
+    dims = ["store_id"] if "store" in by else []
+    counts = {
+        "loyal": Count("id", filter=Q(loyalty_tier=LoyaltyTier.LOYAL)),
+        "lapsing": Count("id", filter=Q(loyalty_tier=LoyaltyTier.LAPSING)),
+        "churned": Count("id", filter=Q(loyalty_tier=LoyaltyTier.CHURNED)),
+        "with_visits": Count("id", filter=Q(visit_count__gte=1)),
+    }
+    customers = Customer.objects.active().filter(store_id__in=store_ids)
+    rows = customers.values(*dims).order_by().annotate(**counts) if dims else [customers.aggregate(**counts)]
+    out = []
+    for row in rows:
+        if dims:
+            row["store"] = row.pop("store_id")
+        out.append(row)
+    return out

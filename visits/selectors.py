@@ -266,3 +266,129 @@ def agents_today(*, store_ids, day, zone, now):
         if queue_figures["oldest"] else None
     )
     return {"agents": per_agent, "queue": queue_figures, "oldest": oldest}
+
+
+# --- Figures for the KPI module (kpi.metrics reads the return visits only through these) -------
+# One aggregate statement per table, grouped by the dimensions asked for; the period is
+# [start, end) in local dates of `zone`. A follow-up belongs to the period it is due in, a survey
+# and a dissatisfaction to the period they were recorded in.
+KPI_CALL_DIMENSIONS = {
+    "store": "store_id",
+    "advisor": "visit__advisor_id",
+    "repair_type": "visit__repair_type",
+    "kind": "rule__trigger",
+}
+KPI_SURVEY_DIMENSIONS = {
+    "store": "store_id",
+    "advisor": "visit__advisor_id",
+    "repair_type": "visit__repair_type",
+}
+_MADE = Q(status__in=[Status.DONE, Status.UNREACHABLE])
+
+
+def _grouped(queryset, dimensions, names, bucket, field, zone, aggregates):
+    """One row of `aggregates` per dimension value (and bucket); one row in all without either."""
+    from django.db.models.functions import Trunc
+
+    values = {}
+    if bucket:
+        values["bucket"] = Trunc(field, bucket, tzinfo=zone) if field != "due_on" else Trunc(field, bucket)
+    fields = [dimensions[name] for name in names]
+    if not fields and not values:
+        return [queryset.aggregate(**aggregates)]
+    return queryset.values(*fields, **values).order_by().annotate(**aggregates)
+
+
+def kpi_calls_due(*, store_ids, start: dt.date, end: dt.date):
+    """The return-visit calls due in [start, end): standing alone (not covered by another call),
+    neither skipped (the customer may not be called) nor cancelled (the repair order was)."""
+    return FollowUp.objects.filter(
+        store_id__in=store_ids, due_on__gte=start, due_on__lt=end, merged_into__isnull=True,
+    ).exclude(status__in=[Status.SKIPPED, Status.CANCELLED])
+
+
+def kpi_call_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    """Calls due, made (finished: done or unreachable after every attempt), reached, and the same
+    for calls after warranty repairs; one row per dimension value (and per bucket)."""
+    warranty = Q(visit__repair_type=RepairType.WARRANTY)
+    rows = _grouped(kpi_calls_due(store_ids=store_ids, start=start, end=end), KPI_CALL_DIMENSIONS, by,
+                    bucket, "due_on", zone, {
+                        "due": Count("id"),
+                        "made": Count("id", filter=_MADE),
+                        "reached": Count("id", filter=Q(status=Status.DONE, outcome=FollowUp.Outcome.REACHED)),
+                        "warranty_due": Count("id", filter=warranty),
+                        "warranty_made": Count("id", filter=warranty & _MADE),
+                    })
+    return _renamed(rows, KPI_CALL_DIMENSIONS, by)
+
+
+def kpi_survey_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    """Survey answers recorded in the period (on site and on the call: a question is asked once
+    per repair order): per question the answers, the satisfied ones (4 or 5) and the sum of scores."""
+    from django.db.models import Sum
+
+    begin, finish = _local_bounds(start, end, zone)
+    questions = ["overall", *DIMENSION_NAMES]
+    aggregates = {}
+    for name in questions:
+        aggregates[f"{name}_answered"] = Count(name)
+        aggregates[f"{name}_satisfied"] = Count("id", filter=Q(**{f"{name}__gte": 4}))
+        aggregates[f"{name}_sum"] = Sum(name)
+    aggregates["fixed_right_yes"] = Count("id", filter=Q(fixed_right=True))
+    aggregates["fixed_right_answered"] = Count("fixed_right")
+    rows = _grouped(
+        SurveyResponse.objects.filter(store_id__in=store_ids, recorded_at__gte=begin, recorded_at__lt=finish),
+        KPI_SURVEY_DIMENSIONS, by, bucket, "recorded_at", zone, aggregates,
+    )
+    return _renamed(rows, KPI_SURVEY_DIMENSIONS, by)
+
+
+def kpi_dissatisfaction_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    begin, finish = _local_bounds(start, end, zone)
+    rows = _grouped(
+        Dissatisfaction.objects.filter(store_id__in=store_ids, created_at__gte=begin, created_at__lt=finish),
+        KPI_SURVEY_DIMENSIONS, by, bucket, "created_at", zone, {"dissatisfactions": Count("id")},
+    )
+    return _renamed(rows, KPI_SURVEY_DIMENSIONS, by)
+
+
+def kpi_dissatisfied(*, store_ids, start: dt.date, end: dt.date, zone, limit=500) -> list[dict]:
+    """The dissatisfied customers of the period with what they were unhappy about, for the report."""
+    begin, finish = _local_bounds(start, end, zone)
+    return [
+        {
+            "created_at": row["created_at"], "customer": row["customer__name"], "customer_id": row["customer_id"],
+            "order_no": row["visit__order_no"] or "", "reasons": labelled_reasons(row["reasons"]),
+            "words": row["customer_words"], "status": row["status"], "store_id": row["store_id"],
+        }
+        for row in Dissatisfaction.objects.filter(
+            store_id__in=store_ids, created_at__gte=begin, created_at__lt=finish
+        ).values("created_at", "customer__name", "customer_id", "visit__order_no", "reasons", "customer_words",
+                 "status", "store_id").order_by("created_at", "id")[:limit]
+    ]
+
+
+def kpi_queue_now(*, store_ids, today: dt.date) -> dict:
+    """Today's operational counts: the queue's length (due today and overdue) and its oldest day."""
+    return FollowUp.objects.in_queue().filter(store_id__in=store_ids, due_on__lte=today).aggregate(
+        length=Count("id"), oldest=Min("due_on"), overdue=Count("id", filter=Q(due_on__lt=today)),
+    )
+
+
+DIMENSION_NAMES = [name for name, _label in DIMENSIONS]
+
+
+def _local_bounds(start, end, zone):
+    return (dt.datetime.combine(start, dt.time(), tzinfo=zone), dt.datetime.combine(end, dt.time(), tzinfo=zone))
+
+
+def _renamed(rows, dimensions, names):
+    out = []
+    for row in rows:
+        row = dict(row)
+        for name in names:
+            row[name] = row.pop(dimensions[name])
+        if "bucket" in row and isinstance(row["bucket"], dt.datetime):
+            row["bucket"] = row["bucket"].date()
+        out.append(row)
+    return out

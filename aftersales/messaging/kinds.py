@@ -49,6 +49,8 @@ KINDS = {
         _kind("weekly_findings", _("Weekly findings for a department"), Purpose.SERVICE,
               "department", "week", "summary"),
         _kind("complaint_overdue", _("Overdue complaints"), Purpose.SERVICE, "count", "summary", "link"),
+        _kind("monthly_report", _("Monthly satisfaction report"), Purpose.SERVICE, "month", "scope", "summary",
+              "link"),
     )
 }
 

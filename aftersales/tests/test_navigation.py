@@ -13,10 +13,14 @@ EXPECTED = {
     "cs_agent": FILES + ["queue", "complaints"] + BOOKING + ["stores"],
     "cs_supervisor": FILES + [
         "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage",
-    ] + BOOKING + ["my_appointments", "messages", "imports", "stores"],
+    ] + BOOKING + ["my_appointments", "kpi_dashboard", "kpi_report", "kpi_scorecard", "kpi_ms", "kpi_actions",
+                   "messages", "imports", "stores"],
     # The personas belong to no department: no inbox (see below).
     "dept_head": FILES + ["complaints", "stores"],
-    "manager": FILES + ["calls_today", "call_summary", "complaints"] + BOOKING + ["messages", "imports", "stores"],
+    "manager": FILES + ["calls_today", "call_summary", "complaints"] + BOOKING + [
+        "kpi_dashboard", "kpi_report", "kpi_targets", "kpi_scorecard", "kpi_ms", "kpi_actions",
+        "messages", "imports", "stores",
+    ],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 
@@ -24,7 +28,7 @@ EXPECTED = {
 @pytest.mark.parametrize("role,keys", EXPECTED.items())
 def test_role_sees_its_navigation(client, personas, role, keys):
     client.force_login(personas[role])
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), {"workbench": 1})
     assert [item["key"] for item in response.context["navigation"]] == keys
 
 
@@ -46,12 +50,12 @@ def test_current_page_is_marked_active(client, personas):
 
 def _menu(client, user):
     client.force_login(user)
-    return client.get(reverse("home")).context["navigation_menu"]
+    return client.get(reverse("home"), {"workbench": 1}).context["navigation_menu"]
 
 
 def test_a_supervisor_s_modules_are_grouped_into_menus(client, personas):
     menu = _menu(client, personas["cs_supervisor"])
-    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "appointments", "system"]
+    assert [entry["key"] for entry in menu] == FILES + ["calls", "complaints", "appointments", "reports", "system"]
     complaints = menu[len(FILES) + 1]
     assert [item["key"] for item in complaints["children"]] == ["complaints", "complaint_inbox", "triage"]
 

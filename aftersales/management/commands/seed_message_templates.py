@@ -66,6 +66,10 @@ SMS_WORDING = {
         "{count}条投诉已超时：{summary}",
         "[{store}] {count} complaints overdue: {summary}",
     ),
+    "monthly_report": (
+        "{scope}{month}满意度月报：{link}",
+        "[{store}] Satisfaction report of {scope} for {month}: {link}",
+    ),
 }
 
 # Reports to staff go by email: (subject, body) in Chinese and in English.
@@ -83,6 +87,12 @@ EMAIL_WORDING = {
         ("{store}: {count} complaints overdue",
          "These complaints are past their deadline (number, customer, step, due):\n\n{summary}\n\n"
          "All overdue complaints: {link}"),
+    ),
+    "monthly_report": (
+        ("{scope} {month} 满意度月报", "{scope} {month} 满意度月报（指标、目标、不满意客户和投诉）：\n\n{summary}\n\n完整报告：{link}"),
+        ("{scope}: satisfaction report for {month}",
+         "The satisfaction report of {scope} for {month} (figures against targets, dissatisfied customers, "
+         "complaints):\n\n{summary}\n\nThe whole report: {link}"),
     ),
 }
 
