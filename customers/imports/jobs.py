@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..loyalty import refresh_loyalty
-from ..models import ImportJob
+from ..models import ImportJob, ServiceVisit
+from ..signals import repair_orders_changed
 from .readers import ImportFileError, open_table
 from .rows import error_message
 from .service import Importer
@@ -116,6 +117,7 @@ def commit_job(job_id) -> ImportJob:
     if done is not None:
         importer, outcome, errors = done
         refresh_loyalty(customer_ids=importer.touched_customers)
+        repair_orders_changed.send(sender=ServiceVisit, customer_ids=importer.touched_customers)
         _finish(job, ImportJob.Status.COMMITTED, outcome, errors, finished_at=timezone.now())
     job.refresh_from_db()
     return job

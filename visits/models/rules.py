@@ -16,6 +16,11 @@ class FollowUpRule(models.Model):
         NEW_CAR = "new_car", _("New car delivered")
         # Seed 001: 不满意客户档案, 按月跟踪 — customers recently unhappy are called monthly.
         CARE_CALL = "care_call", _("Care call after a dissatisfaction")
+        # Customer care from the file (visits.care): reminder, renewal, recall and campaign calls.
+        MAINTENANCE_DUE = "maintenance_due", _("Maintenance reminder call")
+        INSURANCE_RENEWAL = "insurance_renewal", _("Insurance renewal call")
+        LOST_CUSTOMER = "lost_customer", _("Lost-customer recall")
+        CAMPAIGN = "campaign", _("Campaign invitation call")
 
     store = models.ForeignKey(
         "aftersales.Store", on_delete=models.CASCADE, related_name="followup_rules",
