@@ -19,9 +19,7 @@ from django.utils import timezone
 
 from aftersales.messaging.kinds import KINDS
 
-from aftersales.models import Store
-
-from .calls import CALL_COLUMNS, call_outcome_sql, ensure_care_rules
+from .calls import CALL_COLUMNS, call_outcome_sql
 from .messages import OUTBOX_INSERT, message_context_sql
 
 MAX_DAILY_KM = 400
@@ -257,8 +255,6 @@ RETURNING d.vehicle_id
 def send_maintenance_reminders(*, day, now, store_ids=None) -> dict:
     """The day's maintenance reminders: occasions, their SMS, the calls due, and the cars that
     stopped answering (returned, for the recall)."""
-    for store in Store.objects.filter(is_active=True):
-        ensure_care_rules(store)
     params = {"day": day, "now": now, "stale_days": STALE_DAYS, "store_ids": store_ids,
               "purpose": KINDS["maintenance_due"].purpose, "since": now - dt.timedelta(days=60),
               "site_url": settings.SITE_URL.rstrip("/")}

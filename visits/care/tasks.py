@@ -1,0 +1,9 @@
+"""Thin Celery wrappers around the customer-care jobs (imported by visits.tasks)."""
+from celery import shared_task
+
+from .jobs import run_daily_care
+
+
+@shared_task(name="visits.tasks.run_daily_care", acks_late=True, reject_on_worker_lost=True)
+def run_daily_care_task():
+    return run_daily_care()
