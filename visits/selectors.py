@@ -264,3 +264,12 @@ def agents_today(*, store_ids, day, zone, now):
         if queue_figures["oldest"] else None
     )
     return {"agents": per_agent, "queue": queue_figures, "oldest": oldest}
+
+
+# Customer care (visits.care), for the KPI module: renewal rate, recall reasons, won back.
+from .care.selectors import (  # noqa: E402,F401
+    insurers_chosen_elsewhere,
+    recall_reasons_by_month,
+    renewal_rate,
+    won_back_by_month,
+)
