@@ -41,6 +41,8 @@ _CALL_CUSTOMERS = ("customers.reveal_mobile",)
 _WORK_QUEUE = ("visits.work_queue", "visits.view_followup", "visits.add_callattempt")
 _COMPLAINTS = ("complaints.view_complaint", "complaints.add_complaint", "complaints.callback_complaint")
 _SUPERVISE_QUEUE = _WORK_QUEUE + ("visits.assign_followup", "visits.view_call_reports")
+# Customer care (visits.care): managers and supervisors send campaigns; agents work the calls.
+_CAMPAIGNS = ("visits.manage_campaigns", "visits.view_campaign")
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -69,7 +71,8 @@ ROLES = {
             _SEE_STORES + _KEEP_FILES + _CALL_CUSTOMERS + _RUN_FILES + _SUPERVISE_QUEUE
             + _COMPLAINTS + ("complaints.triage_complaint", "complaints.answer_complaint")
             + ("complaints.export_complaints",)
-            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage")
+            + _CAMPAIGNS,
         ),
         Role(
             "dept_head", _("Department head"),
@@ -82,7 +85,8 @@ ROLES = {
             + _READ_FILES
             + ("customers.import_repair_orders", "customers.export_customers")
             + ("visits.view_call_reports", "complaints.view_complaint", "complaints.export_complaints")
-            + ("aftersales.view_history", "aftersales.view_outboundmessage"),
+            + ("aftersales.view_history", "aftersales.view_outboundmessage")
+            + _CAMPAIGNS,
         ),
         Role(
             "admin",
@@ -111,6 +115,13 @@ ROLES = {
                 "visits.view_callpolicy",
                 "visits.add_callpolicy",
                 "visits.change_callpolicy",
+                "visits.view_serviceinterval",
+                "visits.add_serviceinterval",
+                "visits.change_serviceinterval",
+                "visits.delete_serviceinterval",
+                "visits.view_carepolicy",
+                "visits.add_carepolicy",
+                "visits.change_carepolicy",
                 "customers.add_loyaltypolicy",
                 "customers.change_loyaltypolicy",
                 "customers.view_loyaltypolicy",

@@ -172,6 +172,8 @@ def customer_calls(customer, limit=HISTORY_LIMIT):
             d.created_at >= timezone.now() - dt.timedelta(days=CARE_WINDOW_DAYS) for d in dissatisfactions
         ),
         "on_site_surveyed": on_site,
+        # Reminders, greetings, recalls and campaign invitations (visits.care).
+        "customer_care": customer_care(customer),
     }
 
 
@@ -268,6 +270,7 @@ def agents_today(*, store_ids, day, zone, now):
 
 # Customer care (visits.care), for the KPI module: renewal rate, recall reasons, won back.
 from .care.selectors import (  # noqa: E402,F401
+    customer_care,
     insurers_chosen_elsewhere,
     recall_reasons_by_month,
     renewal_rate,

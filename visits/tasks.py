@@ -28,4 +28,4 @@ def send_weekly_findings():
     return services.send_weekly_findings()
 
 
-from .care.tasks import run_daily_care_task  # noqa: E402,F401  (registered with Celery)
+from .care.tasks import queue_campaign_task, run_daily_care_task  # noqa: E402,F401  (registered with Celery)

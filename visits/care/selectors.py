@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from visits.models import CareOccasion, RecallReason, RenewalOutcome
+from visits.models import CareOccasion, RenewalOutcome
 
 WON_BACK_WITHIN_DAYS = 180
 
@@ -88,24 +88,25 @@ def won_back_by_month(*, store_ids, since: dt.date, until: dt.date) -> list[dict
 
 
 def customer_care(customer, limit=50):
-    """The customer's reminders, greetings, recalls and campaign invitations, newest first, with
-    what became of their message and call (one query)."""
-    occasions = list(
-        CareOccasion.objects.filter(customer=customer).select_related("vehicle", "campaign")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    if not occasions:
-        return []
+    """The customer's reminders, greetings, recalls and campaign invitations, newest first, each
+    with what became of its message and its call (one query)."""
+    from django.db.models import CharField, OuterRef, Subquery, Value
+    from django.db.models.functions import Concat
+
     from aftersales.messaging.models import OutboundMessage
     from visits.models import FollowUp
 
-    keys = [o.message_key for o in occasions if o.messaged]
-    messages = {m.idempotency_key: m for m in OutboundMessage.objects.filter(idempotency_key__in=keys)} if keys else {}
-    calls = {f.care_occasion_id: f for f in FollowUp.objects.filter(care_occasion__in=occasions)}
-    for occasion in occasions:
-        occasion.message = messages.get(occasion.message_key)
-        occasion.call = calls.get(occasion.pk)
-    return occasions
+    message = OutboundMessage.objects.filter(
+        idempotency_key=Concat(Value("care:"), OuterRef("key"), output_field=CharField())
+    )
+    call = FollowUp.objects.filter(care_occasion=OuterRef("pk"))
+    return list(
+        CareOccasion.objects.filter(customer=customer).select_related("vehicle", "campaign")
+        .annotate(message_status=Subquery(message.values("status")[:1]),
+                  message_reason=Subquery(message.values("suppression_reason")[:1]),
+                  call_status=Subquery(call.values("status")[:1]))
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def campaign_progress(campaign) -> dict:
@@ -143,14 +144,18 @@ def campaign_progress(campaign) -> dict:
     done = counts["sent"] + counts["failed"] + counts["suppressed"]
     return {
         **counts, "messages": messages, "calls": calls, "came_in": came_in,
-        "suppressed_by_reason": sorted(suppressed.items(), key=lambda item: -item[1]),
+        "suppressed_by_reason": [(_suppression_label(reason), count) for reason, count
+                                 in sorted(suppressed.items(), key=lambda item: -item[1])],
         "percent": round(100 * done / messages) if messages else (100 if campaign.status == "queued" else 0),
         "finished": campaign.status in ("queued", "failed") and done == messages,
     }
 
 
-def reason_label(code):
-    return RecallReason(code).label if code in RecallReason.values else code
+def _suppression_label(code):
+    from aftersales.messaging.models import OutboundMessage
+
+    choices = OutboundMessage.Suppression
+    return choices(code).label if code in choices.values else code
 
 
 __all__ = ["campaign_progress", "customer_care", "insurers_chosen_elsewhere", "recall_reasons_by_month",

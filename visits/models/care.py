@@ -265,7 +265,7 @@ class Campaign(models.Model):
         _("invitation"), max_length=300,
         help_text=_("What the message says, e.g. 爱车讲堂 this Saturday 10:00, free check-up."),
     )
-    segment = models.JSONField(_("segment"), default=dict)
+    segment = models.JSONField(_("segment"), default=dict, blank=True)
     send_sms = models.BooleanField(_("send an SMS"), default=True)
     make_calls = models.BooleanField(_("put a call in the queue"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
