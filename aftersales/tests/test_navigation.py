@@ -11,12 +11,12 @@ EXPECTED = {
     "advisor": FILES + ["imports", "stores"],
     "cs_agent": FILES + ["queue", "complaints", "stores"],
     "cs_supervisor": FILES + [
-        "queue", "calls_today", "call_summary", "complaints", "complaint_inbox", "triage", "messages", "imports",
-        "stores",
+        "queue", "calls_today", "call_summary", "campaigns", "complaints", "complaint_inbox", "triage", "messages",
+        "imports", "stores",
     ],
     # The personas belong to no department: no inbox (see below).
     "dept_head": FILES + ["complaints", "stores"],
-    "manager": FILES + ["calls_today", "call_summary", "complaints", "messages", "imports", "stores"],
+    "manager": FILES + ["calls_today", "call_summary", "campaigns", "complaints", "messages", "imports", "stores"],
     "admin": FILES + ["messages", "imports", "stores", "health", "admin"],
 }
 

@@ -56,9 +56,23 @@ WITH scope AS (
                FILTER (WHERE days >= 1 AND km >= 0 AND km::float8 / NULLIF(days, 0) <= %(max_daily)s) AS rate
     FROM steps GROUP BY vehicle_id
 ), store_avg AS (
-    SELECT store_id, avg(daily_km) AS rate FROM visits_vehicleservicedue
-    WHERE daily_km_source = 'own' AND store_id IN (SELECT DISTINCT store_id FROM scope)
-    GROUP BY store_id
+    -- A sample of the store's own estimates is enough for an average (and an index range).
+    -- The cars estimated in this run, else a sample of those estimated before.
+    SELECT st.store_id, coalesce(
+               (SELECT avg(o.rate) FROM own o JOIN scope sc ON sc.id = o.vehicle_id
+                WHERE sc.store_id = st.store_id AND o.rate IS NOT NULL),
+               (SELECT avg(x.daily_km) FROM (
+                   SELECT daily_km FROM visits_vehicleservicedue d
+                   WHERE d.store_id = st.store_id AND d.daily_km_source = 'own' LIMIT 5000) AS x)) AS rate
+    FROM (SELECT DISTINCT store_id FROM scope) AS st
+), visit_facts AS (
+    SELECT vehicle_id, max(day) FILTER (WHERE repair_type = ANY(%(service_types)s)) AS last_service,
+           min(day) AS first_visit, max(day) AS last_visit
+    FROM visits GROUP BY vehicle_id
+), last_readings AS (
+    SELECT DISTINCT ON (vehicle_id) vehicle_id, day AS last_reading_on, mileage AS last_reading_km
+    FROM visits WHERE mileage IS NOT NULL
+    ORDER BY vehicle_id, opened_at DESC, id DESC
 ), rated AS (
     SELECT sc.id AS vehicle_id, sc.store_id, sc.model, sc.purchase_date,
            coalesce(o.readings, 0) AS readings,
@@ -71,21 +85,16 @@ WITH scope AS (
     FROM rated r JOIN steps st ON st.vehicle_id = r.vehicle_id
     GROUP BY r.vehicle_id
 ), facts AS (
-    SELECT r.*, l.intercept,
-           (SELECT max(day) FROM visits x WHERE x.vehicle_id = r.vehicle_id
-                AND x.repair_type = ANY(%(service_types)s)) AS last_service,
-           (SELECT min(day) FROM visits x WHERE x.vehicle_id = r.vehicle_id) AS first_visit,
-           (SELECT max(day) FROM visits x WHERE x.vehicle_id = r.vehicle_id) AS last_visit,
-           (SELECT x.day FROM visits x WHERE x.vehicle_id = r.vehicle_id AND x.mileage IS NOT NULL
-             ORDER BY x.opened_at DESC, x.id DESC LIMIT 1) AS last_reading_on,
-           (SELECT x.mileage FROM visits x WHERE x.vehicle_id = r.vehicle_id AND x.mileage IS NOT NULL
-             ORDER BY x.opened_at DESC, x.id DESC LIMIT 1) AS last_reading_km,
+    SELECT r.*, l.intercept, vf.last_service, vf.first_visit, vf.last_visit, lr.last_reading_on,
+           lr.last_reading_km,
            coalesce(im.every_km, id.every_km, %(every_km)s) AS every_km,
            coalesce(im.every_months, id.every_months, %(every_months)s) AS every_months,
            coalesce(im.first_km, id.first_km, %(first_km)s) AS first_km,
            coalesce(im.first_months, id.first_months, %(first_months)s) AS first_months
     FROM rated r
     LEFT JOIN lines l ON l.vehicle_id = r.vehicle_id
+    LEFT JOIN visit_facts vf ON vf.vehicle_id = r.vehicle_id
+    LEFT JOIN last_readings lr ON lr.vehicle_id = r.vehicle_id
     LEFT JOIN visits_serviceinterval im ON im.store_id = r.store_id AND im.model_line <> ''
                                        AND lower(im.model_line) = lower(r.model)
     LEFT JOIN visits_serviceinterval id ON id.store_id = r.store_id AND id.model_line = ''

@@ -2,13 +2,20 @@
 customers the loyalty tiers mark lapsing or churned, and those whose cars stopped answering the
 maintenance reminders, get one recall call per period (the store's `recall_every_months`), at
 most `recalls_per_day` new ones a day per store, the most recently lost first."""
+import datetime as dt
+
 from django.db import connection
+from django.utils import timezone
 
 from .calls import CALL_COLUMNS, call_outcome_sql
 
 _RECALLS = """
 WITH candidates AS (
-    SELECT c.id AS customer_id, c.store_id, per.period, coalesce(p.recalls_per_day, 20) AS cap,
+    SELECT c.id AS customer_id, c.store_id, per.period,
+           coalesce(p.recalls_per_day, 20) - (
+               SELECT count(*) FROM visits_careoccasion today
+               WHERE today.store_id = c.store_id AND today.kind = 'recall' AND today.created_at >= %(day_start)s
+           ) AS cap,
            row_number() OVER (PARTITION BY c.store_id
                               ORDER BY (c.id = ANY(%(extra)s)) DESC, c.last_visit_at DESC NULLS LAST, c.id) AS n,
            (SELECT ve.id FROM customers_vehicle ve WHERE ve.owner_id = c.id
@@ -48,8 +55,10 @@ ON CONFLICT DO NOTHING
 
 
 def queue_recalls(*, day, now, store_ids=None, extra_customer_ids=()) -> dict:
+    zone = timezone.get_current_timezone()
     params = {"day": day, "now": now, "store_ids": store_ids, "year": day.year, "month": day.month,
-              "extra": list(extra_customer_ids)}
+              "extra": list(extra_customer_ids),
+              "day_start": dt.datetime.combine(day, dt.time(), tzinfo=zone)}
     with connection.cursor() as cursor:
         cursor.execute(_RECALLS, params)
         params["ids"] = [row[0] for row in cursor.fetchall()]

@@ -162,6 +162,8 @@ class VehicleServiceDue(models.Model):
             # The daily reminder job: cars of a store coming due.
             models.Index(fields=["next_due_on", "store"], name="service_due_next",
                          condition=models.Q(stopped_on__isnull=True)),
+            # The store's average km per day, for cars with a single reading.
+            models.Index(fields=["store"], name="service_due_store_own", condition=models.Q(daily_km_source="own")),
         ]
 
     def __str__(self):
