@@ -62,6 +62,10 @@ NAVIGATION = [
         permission="visits.view_call_reports", group="calls",
     ),
     NavItem(
+        "campaigns", _("Campaigns"), "visits:campaigns",
+        permission="visits.manage_campaigns", group="calls",
+    ),
+    NavItem(
         "complaints", _("Complaint list"), "complaints:list",
         permission="complaints.view_complaint", group="complaints",
     ),

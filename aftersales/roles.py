@@ -54,6 +54,8 @@ _SET_CAPACITY = tuple(
 # The KPI pages: dashboards and reports; managers also set their stores' targets.
 _SEE_KPIS = ("kpi.view_dashboard", "kpi.view_mysteryshoppercheck", "kpi.view_correctiveaction")
 _RUN_KPIS = _SEE_KPIS + ("kpi.set_targets", "kpi.add_correctiveaction", "kpi.change_correctiveaction")
+# Customer care (visits.care): managers and supervisors send campaigns; agents work the calls.
+_CAMPAIGNS = ("visits.manage_campaigns", "visits.view_campaign")
 _RUN_FILES = (
     "customers.merge_customer",
     "customers.import_repair_orders",
@@ -85,7 +87,8 @@ ROLES = {
             + ("complaints.export_complaints",)
             + ("aftersales.view_history", "aftersales.view_outboundmessage")
             + _BOOK_APPOINTMENTS + _RECEIVE_CUSTOMERS + ("appointments.export_appointments",)
-            + _SEE_KPIS + ("kpi.add_mysteryshoppercheck",),
+            + _SEE_KPIS + ("kpi.add_mysteryshoppercheck",)
+            + _CAMPAIGNS,
         ),
         Role(
             "dept_head", _("Department head"),
@@ -100,7 +103,8 @@ ROLES = {
             + ("visits.view_call_reports", "complaints.view_complaint", "complaints.export_complaints")
             + ("aftersales.view_history", "aftersales.view_outboundmessage")
             + ("appointments.view_appointment", "appointments.export_appointments")
-            + _RUN_KPIS,
+            + _RUN_KPIS
+            + _CAMPAIGNS,
         ),
         Role(
             "admin",
@@ -129,6 +133,13 @@ ROLES = {
                 "visits.view_callpolicy",
                 "visits.add_callpolicy",
                 "visits.change_callpolicy",
+                "visits.view_serviceinterval",
+                "visits.add_serviceinterval",
+                "visits.change_serviceinterval",
+                "visits.delete_serviceinterval",
+                "visits.view_carepolicy",
+                "visits.add_carepolicy",
+                "visits.change_carepolicy",
                 "customers.add_loyaltypolicy",
                 "customers.change_loyaltypolicy",
                 "customers.view_loyaltypolicy",

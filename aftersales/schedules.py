@@ -76,6 +76,9 @@ SCHEDULES = {
     "nightly loyalty refresh": Schedule(
         task="customers.tasks.refresh_all_loyalty", crontab="10 3 * * *"
     ),
+    # Maintenance reminders, renewal calls, greetings and lost-customer recalls (visits.care);
+    # after the loyalty refresh and the morning follow-ups, before the agents start.
+    "daily customer care": Schedule(task="visits.tasks.run_daily_care", crontab="20 7 * * *"),
 }
 
 

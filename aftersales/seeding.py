@@ -41,6 +41,7 @@ DEMO_DEPARTMENTS = [
 DEMO_SEEDERS = [
     "customers.seeding.seed_demo_customers", "visits.seeding.seed_demo_followups",
     "complaints.seeding.seed_demo_complaints", "appointments.seeding.seed_demo_appointments",
+    "visits.care.seeding.seed_demo_care",
 ]
 
 # Which department each role works in; supervisors and agents sit in customer service.

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .loyalty import refresh_loyalty
+from .signals import repair_orders_changed
 from .models import (
     Customer,
     CustomerConsent,
@@ -35,6 +36,7 @@ def save_visit(visit: ServiceVisit) -> ServiceVisit:
             mileage=visit.mileage
         )
     refresh_loyalty(customer_ids=[visit.customer_id])
+    repair_orders_changed.send(sender=ServiceVisit, customer_ids=[visit.customer_id])
     return visit
 
 

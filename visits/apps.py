@@ -6,3 +6,10 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "visits"
     verbose_name = _("Return visits")
+
+    def ready(self):
+        from customers.signals import repair_orders_changed
+
+        from .care.receivers import recompute_due_after_repair_orders
+
+        repair_orders_changed.connect(recompute_due_after_repair_orders, dispatch_uid="care_recompute_due")

@@ -174,6 +174,8 @@ def customer_calls(customer, limit=HISTORY_LIMIT):
             d.created_at >= timezone.now() - dt.timedelta(days=CARE_WINDOW_DAYS) for d in dissatisfactions
         ),
         "on_site_surveyed": on_site,
+        # Reminders, greetings, recalls and campaign invitations (visits.care).
+        "customer_care": customer_care(customer),
     }
 
 
@@ -392,3 +394,13 @@ def _renamed(rows, dimensions, names):
             row["bucket"] = row["bucket"].date()
         out.append(row)
     return out
+
+
+# Customer care (visits.care), for the KPI module: renewal rate, recall reasons, won back.
+from .care.selectors import (  # noqa: E402,F401
+    customer_care,
+    insurers_chosen_elsewhere,
+    recall_reasons_by_month,
+    renewal_rate,
+    won_back_by_month,
+)

@@ -26,3 +26,6 @@ def send_end_of_day_reports():
 @shared_task(name="visits.tasks.send_weekly_findings", acks_late=True, reject_on_worker_lost=True)
 def send_weekly_findings():
     return services.send_weekly_findings()
+
+
+from .care.tasks import queue_campaign_task, run_daily_care_task  # noqa: E402,F401  (registered with Celery)

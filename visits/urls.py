@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .care import views as care_views
 
 app_name = "visits"
 
@@ -14,4 +15,10 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("summary/", views.day_summary, name="summary"),
     path("repair-orders/<int:visit_pk>/survey/", views.on_site_survey, name="on_site_survey"),
+    # Customer care (visits.care): campaigns and the outcome of reminder, renewal and recall calls.
+    path("campaigns/", care_views.campaign_list, name="campaigns"),
+    path("campaigns/new/", care_views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", care_views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/send/", care_views.campaign_send, name="campaign_send"),
+    path("calls/<int:pk>/care-outcome/", care_views.record_outcome, name="care_outcome"),
 ]

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..loyalty import refresh_loyalty
-from ..models import ImportJob
+from ..models import ImportJob, ServiceVisit
+from ..signals import repair_orders_changed
 from .readers import ImportFileError, open_table
 from .rows import error_message
 from .service import Importer
@@ -119,6 +120,7 @@ def commit_job(job_id) -> ImportJob:
         _fail(job, error, _("Nothing was imported: the import failed and was rolled back."))
     if importer is not None and job.status == ImportJob.Status.COMMITTED:
         refresh_loyalty(customer_ids=importer.touched_customers)
+        repair_orders_changed.send(sender=ServiceVisit, customer_ids=importer.touched_customers)
     job.refresh_from_db()
     return job
 

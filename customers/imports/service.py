@@ -25,6 +25,7 @@ from aftersales.planner import refresh_statistics
 
 from ..loyalty import refresh_loyalty
 from ..models import Customer, ServiceVisit, Vehicle, VehicleOwnership
+from ..signals import repair_orders_changed
 from .columns import missing_columns, opened_from_closed
 from .mappings import REPAIR_TYPES_KEY, column_mapping, repair_type_mapping, saved_columns
 from .readers import ImportFileError, open_table
@@ -483,6 +484,7 @@ def import_file(path, store: Store, *, commit=False, columns=None, on_error=None
             with transaction.atomic(), pghistory.context(command="import_repair_orders"):
                 outcome = importer.run(fileobj, str(path), commit=True)
             refresh_loyalty(customer_ids=importer.touched_customers)
+            repair_orders_changed.send(sender=ServiceVisit, customer_ids=importer.touched_customers)
         else:
             outcome = importer.run(fileobj, str(path))
     return outcome

@@ -1,3 +1,12 @@
+from .care import (
+    Campaign,
+    CareOccasion,
+    CarePolicy,
+    RecallReason,
+    RenewalOutcome,
+    ServiceInterval,
+    VehicleServiceDue,
+)
 from .followups import CallAttempt, FollowUp
 from .rules import CallPolicy, FollowUpRule
 from .surveys import (
@@ -10,6 +19,8 @@ from .surveys import (
 )
 
 __all__ = [
+    "Campaign", "CareOccasion", "CarePolicy", "RecallReason", "RenewalOutcome", "ServiceInterval",
+    "VehicleServiceDue",
     "CallAttempt", "CallPolicy", "DIMENSIONS", "Dissatisfaction", "EndOfDayReport", "FollowUp",
     "FollowUpRule", "QUESTIONS", "QUESTION_LABELS", "SurveyResponse",
 ]

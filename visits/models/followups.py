@@ -74,6 +74,11 @@ class FollowUp(models.Model):
         "complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True,
         related_name="care_calls", verbose_name=_("complaint cared for"), db_index=False,
     )
+    # A reminder, renewal, recall or campaign call (visits.care): one call per occasion.
+    care_occasion = models.ForeignKey(
+        "visits.CareOccasion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="calls", verbose_name=_("care occasion"), db_index=False,
+    )
     rule = models.ForeignKey(FollowUpRule, on_delete=models.PROTECT, related_name="followups")
     offset_days = models.PositiveSmallIntegerField(_("days after"))
     due_on = models.DateField(_("due"))
@@ -126,12 +131,16 @@ class FollowUp(models.Model):
             models.UniqueConstraint(
                 fields=["vehicle", "rule", "offset_days"],
                 condition=models.Q(visit__isnull=True, dissatisfaction__isnull=True, complaint__isnull=True,
-                                   external_ref=""),
+                                   external_ref="", care_occasion__isnull=True),
                 name="followup_once_per_delivery",
             ),
             models.UniqueConstraint(
                 fields=["rule", "external_ref"], condition=~models.Q(external_ref=""),
                 name="followup_once_per_external_ref",
+            ),
+            models.UniqueConstraint(
+                fields=["care_occasion"], condition=models.Q(care_occasion__isnull=False),
+                name="followup_once_per_care_occasion",
             ),
             models.UniqueConstraint(
                 fields=["dissatisfaction", "rule", "offset_days"],

@@ -20,6 +20,11 @@ class FollowUpRule(models.Model):
         # Calls another module puts in the queue (visits.call_outcomes).
         APPOINTMENT_CONFIRMATION = "appointment_confirm", _("Appointment confirmation (D-2)")
         NO_SHOW_REBOOK = "no_show_rebook", _("Rebook after a no-show")
+        # Customer care from the file (visits.care): reminder, renewal, recall and campaign calls.
+        MAINTENANCE_DUE = "maintenance_due", _("Maintenance reminder call")
+        INSURANCE_RENEWAL = "insurance_renewal", _("Insurance renewal call")
+        LOST_CUSTOMER = "lost_customer", _("Lost-customer recall")
+        CAMPAIGN = "campaign", _("Campaign invitation call")
 
     store = models.ForeignKey(
         "aftersales.Store", on_delete=models.CASCADE, related_name="followup_rules",

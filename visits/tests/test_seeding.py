@@ -36,3 +36,14 @@ def test_each_demo_store_opens_on_a_mornings_work(capsys):
         assert call_backs.distinct().count() >= 2
         # Earlier unanswered attempts: the agent sees retries too.
         assert queue.filter(attempt_count__gt=0).exists()
+
+
+def test_demo_has_care_occasions_and_campaigns_and_a_second_seed_adds_none():
+    from visits.models import Campaign, CareOccasion, VehicleServiceDue
+
+    call_command("seed_demo")
+    occasions, campaigns = CareOccasion.objects.count(), Campaign.objects.count()
+    assert VehicleServiceDue.objects.exists() and occasions > 0
+    assert Campaign.objects.filter(status="queued").exists() and Campaign.objects.filter(status="draft").exists()
+    call_command("seed_demo")
+    assert (CareOccasion.objects.count(), Campaign.objects.count()) == (occasions, campaigns)

@@ -33,9 +33,9 @@ SMS_WORDING = {
         "Free times after they arrive: {times}. Call {store_phone} to move it.",
     ),
     "maintenance_due": (
-        "{name}您好，您的车辆{plate}将于{due}到达保养周期，欢迎致电{store_phone}预约保养。",
-        "[{store}] Dear {name}, {plate} is due for service on {due}. "
-        "Call {store_phone} to book.",
+        "{name}您好，您的车辆{plate}预计将于{due}到达保养周期，在线预约：{link} ，或致电{store_phone}。",
+        "[{store}] Dear {name}, {plate} is due for service around {due}. "
+        "Book online at {link} or call {store_phone}.",
     ),
     "insurance_due": (
         "{name}您好，您的车辆{plate}的保险将于{due}到期，续保咨询请致电{store_phone}。",
@@ -51,8 +51,8 @@ SMS_WORDING = {
         "[{store}] Dear {name}, everyone at {store} wishes you a happy {holiday} and safe travels!",
     ),
     "promotion": (
-        "{name}您好，{offer}。详询{store_phone}。",
-        "[{store}] Dear {name}, {offer}. Details: {store_phone}.",
+        "{name}您好，诚邀您参加：{offer}。报名预约：{link} ，详询{store_phone}。",
+        "[{store}] Dear {name}, you are invited: {offer}. Book at {link} or call {store_phone}.",
     ),
     "daily_call_summary": (
         "{date}回访汇总：{summary}",
