@@ -46,3 +46,29 @@ def check_upload(upload) -> str:
             _("“%(name)s” is not really a %(kind)s file.") % {"name": upload.name, "kind": extension[1:].upper()}
         )
     return content_type
+
+
+def download_view(model, permission):
+    """The one view that hands out a stored upload (a customer file's document, a complaint's
+    attachment, ...): `model` has `file`, `original_name` and `content_type`, and is scoped to
+    the user's stores (aftersales.scoping). Always an attachment, never shown inline, with the
+    content type checked at upload, and never kept by a shared cache (the files are personal)."""
+    from django.contrib.auth.decorators import permission_required
+    from django.http import FileResponse
+    from django.views.decorators.cache import cache_control
+    from django.views.decorators.http import require_GET
+
+    from aftersales.scoping import get_for_user_or_404
+
+    @require_GET
+    @cache_control(private=True, no_store=True)
+    @permission_required(permission, raise_exception=True)
+    def download(request, pk):
+        record = get_for_user_or_404(model, request.user, pk=pk)
+        return FileResponse(
+            record.file.open("rb"), as_attachment=True, filename=record.original_name,
+            content_type=record.content_type,
+        )
+
+    download.serves_stored_file = download_view
+    return download

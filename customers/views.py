@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from .forms import (
     VehicleForm,
 )
 from .models import Customer, ServiceDocument, ServiceVisit, Vehicle
+from .uploads import download_view
 
 PAGE_SIZE = 50
 # The search page's form; its submit (not the live search while typing) opens a single match.
@@ -297,10 +298,4 @@ def document_upload(request, pk):
                       back=customer, multipart=True)
 
 
-@permission_required("customers.view_servicedocument", raise_exception=True)
-def document_download(request, pk):
-    document = get_for_user_or_404(ServiceDocument, request.user, pk=pk)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.original_name,
-        content_type=document.content_type,
-    )
+document_download = download_view(ServiceDocument, "customers.view_servicedocument")

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.scoping import get_for_user_or_404
+from customers.uploads import download_view
 
 from ..forms import AnswerForm, AssignForm, AttachmentForm, CallbackForm, CancelForm, handler_label, handlers_of
 from ..models import Complaint, ComplaintAttachment
@@ -227,10 +227,4 @@ def attachment_upload(request, pk):
     return _done(request, complaint, _("%(names)s attached.") % {"names": ", ".join(f.name for f in files)})
 
 
-@permission_required("complaints.view_complaint", raise_exception=True)
-def attachment_download(request, pk):
-    attachment = get_for_user_or_404(ComplaintAttachment, request.user, pk=pk)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+attachment_download = download_view(ComplaintAttachment, "complaints.view_complaint")
