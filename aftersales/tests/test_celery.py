@@ -47,5 +47,7 @@ def test_only_idempotent_tasks_ack_late():
         "visits.tasks.create_followups", "visits.tasks.send_end_of_day_reports",
         "visits.tasks.send_weekly_findings", "complaints.tasks.escalate_overdue",
         "complaints.tasks.recompute_deadlines",
+        # Customer care: unique keys decide what exists, so a redelivered run is harmless.
+        "visits.tasks.run_daily_care", "visits.tasks.queue_campaign",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost

@@ -8,7 +8,7 @@ occasion's) and calls, so a double click or a retried task sends nothing twice."
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from aftersales.jobs import enqueue_on_commit
@@ -143,9 +143,8 @@ def queue_campaign(campaign_id, *, batch_size=BATCH_SIZE) -> int:
             if campaign.make_calls:
                 cursor.execute(_CALLS, params)
             queued += len(ids)
-            Campaign.objects.filter(pk=campaign.pk).update(queued_count=campaign.occasions.count())
-    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.QUEUED,
-                                                   queued_count=campaign.occasions.count())
+            Campaign.objects.filter(pk=campaign.pk).update(queued_count=F("queued_count") + len(ids))
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.QUEUED)
     return queued
 
 
