@@ -47,5 +47,8 @@ def test_only_idempotent_tasks_ack_late():
         "visits.tasks.create_followups", "visits.tasks.send_end_of_day_reports",
         "visits.tasks.send_weekly_findings", "complaints.tasks.escalate_overdue",
         "complaints.tasks.recompute_deadlines",
+        # Appointments' jobs: each decided by its rows (idempotency keys, states, unique refs).
+        "appointments.tasks.send_reminders", "appointments.tasks.mark_no_shows",
+        "appointments.tasks.link_repair_orders", "appointments.tasks.schedule_confirmation_calls",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost
