@@ -104,3 +104,32 @@ def test_a_customer_books_on_a_phone_with_the_sms_code_and_moves_it(page, store_
     appointment = Appointment.objects.get()
     assert appointment.source == "online" and appointment.version == 2
     assert errors == []
+
+
+def test_reception_marks_an_arrival_by_plate_and_the_welcome_board_shows_it(page, personas, store_a):
+    from ..models import CapacitySettings
+    from .factories import book
+
+    now = timezone.now()
+    soon = capacity.local(store_a, now).replace(second=0, microsecond=0) + dt.timedelta(minutes=30)
+    soon = soon.replace(minute=soon.minute // 15 * 15)
+    opens, closes = dt.time(0, 0), dt.time(23, 45)
+    from ..models import OpeningHours
+
+    OpeningHours.objects.create(store=store_a, weekday=soon.weekday(), opens_at=opens, closes_at=closes)
+    if soon.date() != capacity.local(store_a, now).date():
+        pytest.skip("too close to midnight for a same-day appointment")
+    appointment = book(store_a, personas["advisor"], starts_at=soon, now=now)
+    token = CapacitySettings.objects.get(store=store_a).welcome_board_token
+    board = page.context.new_page()
+    board.goto(f"/w/{token}/")
+    row = board.locator("[data-testid=board-row]")
+    expect(row).to_have_attribute("data-status", "booked")
+    expect(row).not_to_contain_text(appointment.vehicle.plate)
+    log_in(page, "advisor_a")
+    page.goto("/appointments/")
+    page.locator("[data-testid=reception] input[name=plate]").fill(appointment.vehicle.plate)
+    page.locator("[data-testid=reception] button").click()
+    expect(page.locator("[data-testid=status]")).to_have_text("已到店")
+    board.reload()
+    expect(board.locator("[data-testid=board-row]")).to_have_attribute("data-status", "arrived")
