@@ -133,3 +133,26 @@ def test_reception_marks_an_arrival_by_plate_and_the_welcome_board_shows_it(page
     expect(page.locator("[data-testid=status]")).to_have_text("已到店")
     board.reload()
     expect(board.locator("[data-testid=board-row]")).to_have_attribute("data-status", "arrived")
+
+
+def test_an_agent_confirms_the_d2_call_from_the_queue(page, personas, store_a):
+    from ..calls import confirmation_day, schedule_confirmation_calls
+    from .factories import book
+
+    now = timezone.now()
+    today = capacity.local(store_a, now).date()
+    days = [today + dt.timedelta(days=n) for n in range(1, 8)]
+    day = max(d for d in days if confirmation_day(store_a, d) <= today)
+    starts_at = dt.datetime.combine(day, dt.time(10), tzinfo=capacity.store_zone(store_a))
+    appointment = book(store_a, personas["advisor"], starts_at=starts_at, now=now - dt.timedelta(days=10))
+    assert schedule_confirmation_calls(now=now) == 1
+    log_in(page, "cs_agent_a")
+    page.click("[data-nav=queue]")
+    page.click("[data-testid=next-call]")
+    expect(page.locator("[data-testid=call-result]")).to_be_visible()
+    page.check("input[name=outcome][value=reached]")
+    page.check("input[name=call_result][value=confirm]")
+    page.click("[data-testid=record-call]")
+    page.wait_for_url("**/visits/**")
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CONFIRMED
