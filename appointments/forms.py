@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.models import User
 from customers.models import Vehicle
@@ -87,7 +88,7 @@ def local_input(store, moment):
 
 class PartForm(forms.Form):
     part = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    description = forms.CharField(label=_("Part"), max_length=200, required=False)
+    description = forms.CharField(label=pgettext_lazy("spare part", "Part"), max_length=200, required=False)
     expected_on = forms.DateField(label=_("Expected on"), widget=forms.DateInput(attrs={"type": "date"}))
     arrived = forms.BooleanField(label=_("Arrived"), required=False)
 

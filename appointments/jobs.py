@@ -11,7 +11,7 @@ from aftersales.messaging.services import queue_messages
 from aftersales.models import Store
 
 from . import capacity
-from .models import SLOT_MINUTES, AdvisorNotice, Appointment, CapacitySettings
+from .models import SLOT_MINUTES, AdvisorNotice, Appointment, CapacitySettings, IllegalTransition
 
 REMINDER_KIND = "appointment_reminder"
 # A reminder less than this before the time is no use; the job then leaves it.
@@ -75,7 +75,7 @@ def mark_no_shows(*, now=None):
         with transaction.atomic():
             try:
                 appointment.mark_no_show(now=now)
-            except Exception:  # noqa: BLE001 - someone marked it arrived meanwhile
+            except IllegalTransition:  # someone marked it arrived meanwhile
                 continue
             from .calls import schedule_rebook_call
 

@@ -132,6 +132,8 @@ def link_repair_orders(*, store=None, since=None, now=None):
         with transaction.atomic():
             updated = Appointment.objects.filter(pk=appointment.pk, visit__isnull=True).update(visit=visit)
             if updated:
+                # The repair order says it came from an appointment (the KPIs read it there too).
+                ServiceVisit.objects.filter(pk=visit.pk).update(from_appointment=True)
                 AppointmentTransition.objects.create(appointment=appointment, kind=AppointmentTransition.Kind.LINKED, at=now,
                                                 note=visit.order_no)
                 appointment.visit_id = visit.pk

@@ -46,7 +46,7 @@ def book(request):
     if customer_pk:
         customer = get_for_user_or_404(Customer, request.user, pk=customer_pk)
         store = customer.store
-    initial = {"starts_at": request.GET.get("at", "")}
+    initial = {"starts_at": request.GET.get("at", ""), "source": request.GET.get("source", Appointment.Source.PHONE)}
     if customer is not None:
         vehicle = customer.vehicles.order_by("pk").first()
         initial["plate"] = vehicle.plate if vehicle else ""

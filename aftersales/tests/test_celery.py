@@ -49,5 +49,8 @@ def test_only_idempotent_tasks_ack_late():
         "complaints.tasks.recompute_deadlines",
         # Customer care: unique keys decide what exists, so a redelivered run is harmless.
         "visits.tasks.run_daily_care", "visits.tasks.queue_campaign",
+        # Appointments' jobs: each decided by its rows (idempotency keys, states, unique refs).
+        "appointments.tasks.send_reminders", "appointments.tasks.mark_no_shows",
+        "appointments.tasks.link_repair_orders", "appointments.tasks.schedule_confirmation_calls",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost

@@ -129,8 +129,10 @@ class Appointment(models.Model):
 
     def arrive(self, *, by, now=None):
         """Reception saw the car; from a day before the slot is early, not an arrival."""
+        from ..capacity import local
+
         now = now or timezone.now()
-        if timezone.localdate(self.starts_at) != timezone.localdate(now):
+        if local(self.store, self.starts_at).date() != local(self.store, now).date():
             raise IllegalTransition(_("Only an appointment of today can be marked arrived."))
         return self._move(by, "appointments.receive_appointment", self.UPCOMING, self.Status.ARRIVED,
                           AppointmentTransition.Kind.ARRIVED, "", now=now, stamp="arrived_at")

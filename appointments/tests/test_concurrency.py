@@ -25,7 +25,7 @@ def race(store, by, *, source=Appointment.Source.PHONE, name="常规保养", sta
             book(store, by, vehicle=vehicle, source=source, name=name, starts_at=starts_at)
             return "booked"
         except SlotTaken as taken:
-            assert "just taken" in taken.messages[0]
+            assert taken.error_list[0].code == "slot_taken"
             assert taken.alternatives
             return "taken"
 

@@ -136,4 +136,5 @@ def test_the_dms_repair_order_of_the_same_vehicle_and_day_is_linked_once(store_a
     assert link_repair_orders(store=store_a, now=at(TUESDAY, 20)) == 1
     assert link_repair_orders(store=store_a, now=at(TUESDAY, 20)) == 0
     appointment.refresh_from_db()
-    assert appointment.visit == visit
+    visit.refresh_from_db()
+    assert appointment.visit == visit and visit.from_appointment

@@ -100,7 +100,7 @@ def test_another_customers_plate_gets_a_neutral_answer(client, store_a, ip):
     VehicleFactory(owner__store=store_a, plate="京B54321")
     prove(client, store_a, ip)
     page = client.post(url("new", store_a), booking(store_a, plate="京B54321"), REMOTE_ADDR=ip)
-    assert "cannot be booked online" in page.content.decode() and not Appointment.objects.exists()
+    assert "无法网上预约" in page.content.decode() and not Appointment.objects.exists()
 
 
 def test_online_sees_only_the_online_share(client, store_a, ip, personas):

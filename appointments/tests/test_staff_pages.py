@@ -41,7 +41,8 @@ def test_a_full_slot_answers_in_the_panel_with_the_nearest_times(client, store_a
         "store": "a", "plate": vehicle.plate, "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
         "starts_at": f"{ten:%Y-%m-%dT%H:%M}", "source": "phone"}, HTTP_HX_REQUEST="true")
     assert page["HX-Retarget"] == "#booking-panel"
-    assert "just taken" in page.content.decode() and Appointment.objects.count() == 4
+    assert 'data-testid="booking-error"' in page.content.decode() and "刚刚被约满" in page.content.decode()
+    assert Appointment.objects.count() == 4
 
 
 def test_moving_from_the_day_book_by_htmx(client, store_a, personas):
@@ -114,3 +115,30 @@ def test_reception_records_a_walk_in_for_a_plate_without_an_appointment(client, 
     vehicle = VehicleFactory(owner__store=store_a)
     client.post(reverse("appointments:reception"), {"store": "a", "plate": vehicle.plate})
     assert WalkIn.objects.get().vehicle == vehicle
+
+
+def test_booking_from_the_customer_file(client, store_a, personas):
+    vehicle = VehicleFactory(owner__store=store_a)
+    client.force_login(personas["cs_agent"])
+    file_page = client.get(reverse("customers:detail", args=[vehicle.owner_id]))
+    assert 'data-testid="book-appointment"' in file_page.content.decode()
+    form = client.get(reverse("appointments:book") + f"?customer={vehicle.owner_id}&source=return_visit")
+    assert vehicle.plate in form.content.decode()
+    ten = tomorrow(store_a, 11)
+    page = client.post(reverse("appointments:book"), {
+        "customer": vehicle.owner_id, "plate": vehicle.plate,
+        "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
+        "starts_at": f"{ten:%Y-%m-%dT%H:%M}", "source": "return_visit"})
+    appointment = Appointment.objects.get()
+    assert page["Location"] == reverse("appointments:detail", args=[appointment.pk])
+    assert appointment.source == "return_visit" and appointment.created_by == personas["cs_agent"]
+
+
+def test_the_customer_file_books_only_the_customers_own_vehicle(client, store_a, personas):
+    mine, theirs = VehicleFactory(owner__store=store_a), VehicleFactory(owner__store=store_a)
+    client.force_login(personas["advisor"])
+    page = client.post(reverse("appointments:book"), {
+        "customer": mine.owner_id, "plate": theirs.plate,
+        "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
+        "starts_at": f"{tomorrow(store_a):%Y-%m-%dT%H:%M}", "source": "phone"})
+    assert page.status_code == 200 and not Appointment.objects.exists()
