@@ -59,9 +59,9 @@ def send_code(request, store_code):
         # A code goes to any valid number: the page does not tell who is a customer.
         return _render(request, "appointments/public/start.html", {
             "store": store, "step": 2, "form": VerifyMobileForm(initial={"mobile": ask.cleaned_data["mobile"]},
-                                                                purpose=online.PURPOSE), "code_sent": True})
+                                                                store=store, purpose=online.PURPOSE), "code_sent": True})
     step = 2 if request.POST.get("code_sent") else 1
-    form = VerifyMobileForm(initial={"mobile": request.POST.get("mobile", "")}, purpose=online.PURPOSE) if step == 2 else ask
+    form = VerifyMobileForm(initial={"mobile": request.POST.get("mobile", "")}, store=store, purpose=online.PURPOSE) if step == 2 else ask
     return _render(request, "appointments/public/start.html", {"store": store, "step": step, "form": form,
                                                                "errors": _errors(ask) if step == 2 else []},
                    retry_after=ask.retry_after)
@@ -76,9 +76,9 @@ def verify(request, store_code):
     except online.TooManyBookings as error:
         return _render(request, "appointments/public/start.html", {
             "store": store, "step": 2, "errors": [error.message],
-            "form": VerifyMobileForm(initial={"mobile": request.POST.get("mobile", "")}, purpose=online.PURPOSE)},
+            "form": VerifyMobileForm(initial={"mobile": request.POST.get("mobile", "")}, store=store, purpose=online.PURPOSE)},
             retry_after=error.retry_after)
-    form = VerifyMobileForm(request.POST, purpose=online.PURPOSE)
+    form = VerifyMobileForm(request.POST, store=store, purpose=online.PURPOSE)
     if not form.is_valid():
         return _render(request, "appointments/public/start.html", {"store": store, "step": 2, "form": form},
                        status=400)
