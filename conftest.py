@@ -51,6 +51,16 @@ def nobody(make_user):
     return make_user(None, [], username="nobody")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_test_redis_database():
+    """Each run starts with this process's own Redis database (settings/test.py) empty: rate
+    counters, cache entries and queued tasks of an earlier run never reach this one."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
 # --- Celery: a real worker consuming the test broker ----------------------------------------
 @pytest.fixture
 def celery_worker(transactional_db):

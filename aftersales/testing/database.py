@@ -25,7 +25,10 @@ import contextlib
 import fcntl
 import hashlib
 import importlib
+import os
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 from django.apps import apps
@@ -105,7 +108,7 @@ def _drop(cursor, quote, name):
     cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
 
 
-def _build_template(connection, template, stale_like, verbosity):
+def _build_template(connection, template, stale_like, verbosity, run_id):
     from django.core.management import call_command
 
     creation = connection.creation
@@ -127,12 +130,11 @@ def _build_template(connection, template, stale_like, verbosity):
         # Renamed only when complete: a run killed half way leaves no usable-looking template.
         cursor.execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
         cursor.execute(f"ALTER DATABASE {quote(template)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+        cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS %s", [run_id])
 
 
 def create_test_database(alias, *, rebuild=False, verbosity=0, log=print):
     """Give this process its own migrated test database; return what `destroy` needs."""
-    import time
-
     connection = connections[alias]
     creation = connection.creation
     quote = connection.ops.quote_name
@@ -141,12 +143,17 @@ def create_test_database(alias, *, rebuild=False, verbosity=0, log=print):
     base = f"test_{original_name}"
     template = f"{base}_tpl_{schema_key()}"
     stale_like = base.replace("_", r"\_") + r"\_tpl\_%"
+    # --create-db under pytest-xdist: the first worker rebuilds, the others take its template.
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
     with _server_lock(connection):
         with creation._nodb_cursor() as cursor:
-            exists = template in _databases(cursor, stale_like)
-        if rebuild or not exists:
+            cursor.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
+            )
+            row = cursor.fetchone()
+        if row is None or (rebuild and row[0] != run_id):
             started = time.monotonic()
-            _build_template(connection, template, stale_like, verbosity)
+            _build_template(connection, template, stale_like, verbosity, run_id)
             log(f"migrated the test template database {template} in {time.monotonic() - started:.1f} s")
         with creation._nodb_cursor() as cursor:
             if _databases(cursor, target.replace("_", r"\_")):
