@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from customers.models.people import LoyaltyTier
 from visits.models import RecallReason, RenewalOutcome
@@ -18,7 +18,7 @@ class SegmentForm(forms.Form):
                                        widget=forms.DateInput(attrs={"type": "date"}))
     last_visit_before = forms.DateField(label=_("Last visit before"), required=False,
                                         widget=forms.DateInput(attrs={"type": "date"}))
-    warranty = forms.ChoiceField(label=_("Warranty"), required=False, choices=[
+    warranty = forms.ChoiceField(label=pgettext_lazy("warranty period", "Warranty"), required=False, choices=[
         ("", _("Any")), ("in", _("A car in warranty")), ("out", _("No car in warranty"))])
     marketing_consent = forms.BooleanField(label=_("Only customers who agreed to marketing"), required=False,
                                            initial=True)

@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import call_command
 
-from visits.models import CallAttempt, FollowUp
+from visits.models import CallAttempt, FollowUp, FollowUpRule
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,8 @@ def test_demo_has_a_call_history_and_a_second_seed_adds_none(capsys):
 
 
 def test_each_demo_store_opens_on_a_mornings_work(capsys):
-    """20–40 calls due today in each demo store's queue, some overdue, some call-backs."""
+    """20–40 return-visit calls due today in each demo store's queue, some overdue, some call-backs,
+    beside the other kinds of call the other modules put there (confirmations, renewals, recalls)."""
     import datetime as dt
 
     from django.utils import timezone
@@ -27,7 +28,9 @@ def test_each_demo_store_opens_on_a_mornings_work(capsys):
     call_command("seed_demo")
     today = timezone.localdate()
     for store in Store.objects.filter(code__in=["bj", "sh"]):
-        queue = FollowUp.objects.in_queue().filter(store=store, due_on__lte=today)
+        whole_queue = FollowUp.objects.in_queue().filter(store=store, due_on__lte=today)
+        queue = whole_queue.filter(rule__trigger=FollowUpRule.Trigger.REPAIR_TYPE)
+        assert whole_queue.exclude(rule__trigger=FollowUpRule.Trigger.REPAIR_TYPE).exists()
         print(store.code, queue.count(), queue.filter(due_on__lt=today).count(),
               CallAttempt.objects.filter(store=store, outcome="call_back", followup__in=queue).count())
         assert 20 <= queue.count() <= 40
