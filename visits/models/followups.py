@@ -12,6 +12,11 @@ from aftersales.scoping import StoreScopedQuerySet
 from .rules import FollowUpRule
 
 
+# Two calls to one customer due on one day become one call (the morning job's merge, and the
+# data generators that imitate it): the one rule, by these columns.
+SAME_CALL = ("customer_id", "due_on")
+
+
 def care_after_complaint(number):
     """What the queue and the call screen call a care call that follows a complaint."""
     return _("Care call after complaint %(number)s") % {"number": number}

@@ -18,6 +18,7 @@ from aftersales.models import Store
 from customers.models.service import RepairType
 
 from ..models import FollowUp, FollowUpRule
+from ..models.followups import SAME_CALL
 
 LOOKBACK_DAYS = 31
 
@@ -213,7 +214,7 @@ _MERGE_SAME_DAY = """
 WITH grouped AS (
     SELECT f.id, f.priority,
            first_value(f.id) OVER (
-               PARTITION BY f.customer_id, f.due_on
+               PARTITION BY {same_call}
                ORDER BY (f.claimed_until IS NOT NULL OR f.attempt_count > 0) DESC,
                         (f.visit_id IS NOT NULL AND r.trigger = 'repair_type') DESC, f.id
            ) AS primary_id
@@ -267,6 +268,7 @@ def _sql():
     }
     fragments = {
         "columns": _COLUMNS.format(**tables), "outcome": _OUTCOME, "priority": _PRIORITY,
+        "same_call": ", ".join(f"f.{column}" for column in SAME_CALL),
     }
     return {
         name: statement.format(**tables, **fragments)
