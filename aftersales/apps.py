@@ -17,12 +17,40 @@ def _sync_roles_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     sync_roles()
 
 
+def _name_third_party_admin_entries():
+    """Apps without a Chinese catalogue (django-axes, django-pghistory) are named in ours, so
+    the admin site does not show "Access attempts" to a Chinese user. Only the display names
+    change (`_meta.original_attrs`, which migrations read, stays as it is)."""
+    from django.apps import apps
+
+    names = {
+        "axes": (_("Login lockouts"), {
+            "AccessAttempt": (_("access attempt"), _("access attempts")),
+            "AccessLog": (_("login record"), _("login records")),
+            "AccessFailureLog": (_("failed login"), _("failed logins")),
+        }),
+        "pghistory": (_("Change history"), {"Events": (_("change event"), _("change events"))}),
+    }
+    for label, (app_name, models) in names.items():
+        if not apps.is_installed(label):
+            continue
+        config = apps.get_app_config(label)
+        config.verbose_name = app_name
+        for model_name, (singular, plural) in models.items():
+            try:
+                model = config.get_model(model_name)
+            except LookupError:
+                continue
+            model._meta.verbose_name, model._meta.verbose_name_plural = singular, plural
+
+
 class AftersalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "aftersales"
     verbose_name = _("After-sales core")
 
     def ready(self):
+        _name_third_party_admin_entries()
         post_migrate.connect(
             _sync_roles_after_migrate, sender=self, dispatch_uid="aftersales.sync_roles"
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,14 @@ GROUPS = {
 
 NAVIGATION = [
     NavItem("home", _("Workbench"), "home"),
-    NavItem("customers", _("Customer files"), "customers:list", permission="customers.view_customer"),
+    # Short English labels (context "navigation"): the English bar must fit on one line at 1280 px.
+    NavItem("customers", pgettext_lazy("navigation", "Customers"), "customers:list", permission="customers.view_customer"),
     NavItem(
         "repair_orders", _("Repair orders"), "customers:visit_list",
         permission="customers.view_servicevisit",
     ),
     NavItem(
-        "queue", _("Callback queue"), "visits:queue", permission="visits.work_queue", group="calls"
+        "queue", pgettext_lazy("navigation", "Call queue"), "visits:queue", permission="visits.work_queue", group="calls"
     ),
     NavItem(
         "calls_today", _("Calls today"), "visits:today",
@@ -66,7 +68,7 @@ NAVIGATION = [
         permission="visits.manage_campaigns", group="calls",
     ),
     NavItem(
-        "complaints", _("Complaint list"), "complaints:list",
+        "complaints", pgettext_lazy("navigation", "Complaints"), "complaints:list",
         permission="complaints.view_complaint", group="complaints",
     ),
     NavItem(

@@ -169,6 +169,23 @@ class Call:
     attempts: list = field(default_factory=list)  # [(called at, outcome)]
 
 
+def same_call_key(call):
+    """What makes two planned calls one (visits.models.followups.SAME_CALL): customer and day."""
+    return (call.order.customer_id, call.due)
+
+
+def cover_same_day(primaries, call):
+    """The morning job's merge for planned calls: the first call of a customer's day covers the
+    later ones (which follow it) and takes the higher priority. `primaries` maps the day's key to
+    its first call; returns the covering call, or None when `call` is the first."""
+    primary = primaries.setdefault(same_call_key(call), call)
+    if primary is call:
+        return None
+    call.merged_into, call.created = primary.id, primary.created
+    primary.priority = max(primary.priority, call.priority)
+    return primary
+
+
 class CallPlanner:
     """The follow-ups of some repair orders with their call attempts, as the morning job
     (`visits.services.create_followups`) and the agents would have left them by now.
@@ -207,14 +224,13 @@ class CallPlanner:
                 call.finished = min(call.created + 3600 + self._below(7 * 3600), self.now - 60)
             elif customers[call.order.customer_id][0]:
                 call.status, call.skip_reason, call.finished = "skipped", "do_not_contact", call.created
-            elif (primary := primaries.setdefault((call.order.customer_id, call.due), call)) is not call:
-                call.merged_into, call.created = primary.id, primary.created
-                primary.priority = max(primary.priority, call.priority)
+            else:
+                cover_same_day(primaries, call)
         for call in primaries.values():
             self._work(call)
         for call in calls:
             if call.merged_into is not None:  # follows the call that covers it
-                primary = primaries[(call.order.customer_id, call.due)]
+                primary = primaries[same_call_key(call)]
                 call.status, call.outcome, call.finished = primary.status, primary.outcome, primary.finished
         return self._lines(calls)
 

@@ -54,6 +54,14 @@ def test_the_navigation_bar_fits_on_one_line(page, personas, role, language):
         "items => items.map(item => Math.round(item.getBoundingClientRect().top))"
     )
     assert len(set(tops)) == 1
+    # The whole bar, not only the menu: brand, menus, search box, language switch and user menu
+    # on one line, none of them wrapping inside itself.
+    boxes = page.locator("nav.navbar .navbar-brand, #main-nav > *, [data-testid=main-nav] > li").evaluate_all(
+        "items => items.map(item => { const r = item.getBoundingClientRect();"
+        " return {text: item.innerText.trim().slice(0, 40), top: r.top, bottom: r.bottom, height: r.height}; })"
+    )
+    line_top, line_bottom = min(b["top"] for b in boxes), max(b["bottom"] for b in boxes)
+    assert line_bottom - line_top < 48, [(b["text"].replace("\n", "|")[:30], b["top"], b["bottom"]) for b in boxes]
 
 
 def test_a_menu_opens_on_click_and_leads_to_its_page(page, personas):

@@ -15,10 +15,10 @@ PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po
 # short string is either added here after that check, or given a context.
 SAME_EVERYWHERE = {
     'active', 'Address', 'address', 'Administration', 'Advisor', 'After-sales service', 'Agreed',
-    'Amount (yuan)', 'Attachments', 'Attempts', 'Call', 'Callback queue', 'Calls due', 'Calls made',
+    'Amount (yuan)', 'Attachments', 'Attempts', 'Call', 'Calls due', 'Calls made',
     'Calls today', 'Cancel', 'Cancelled', 'category', 'Category', 'Change password', 'Channel', 'channel',
     'Closed', 'Closed on', 'Code', 'Complaint', 'Complaint number', 'Complaints', 'Corrective action',
-    'created', 'Customer', 'customer', 'Customer files', 'Customers', 'Dates', 'Day', 'Deadline', 'Declined',
+    'created', 'Customer', 'customer', 'Customers', 'Dates', 'Day', 'Deadline', 'Declined',
     'Delivery log', 'Department', 'Department inbox', 'Description', 'Dissatisfied customers', 'DMS import',
     'Due', 'Email', 'Expired', 'expires', 'Failed', 'file', 'file name', 'Filter', 'follow-up', 'Full name',
     'Handler', 'History', 'Hotline', 'Investigation', 'Kind', 'kind', 'Last visit', 'Loyalty tier',

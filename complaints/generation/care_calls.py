@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from aftersales.models import Store
 from customers.generation.common import NULL, _ts, copy_lines, reserve_ids
-from visits.generation import CALL_ATTEMPT_COLUMNS, Call, CallPlanner, CallRule
+from visits.generation import CALL_ATTEMPT_COLUMNS, Call, CallPlanner, CallRule, cover_same_day, same_call_key
 from visits.models import CallAttempt, FollowUp, FollowUpRule
 
 if TYPE_CHECKING:
@@ -124,18 +124,17 @@ class CarePlanner(CallPlanner):
             if do_not_contact or refused:
                 call.status, call.finished = "skipped", call.created
                 call.skip_reason = "do_not_contact" if do_not_contact else "refused_calls"
-            elif (other := others.get((call.order.customer_id, call.due))) is not None:
+            elif (other := others.get(same_call_key(call))) is not None:
                 other_id, status, outcome, finished, priority = other
                 call.merged_into, call.status, call.outcome, call.finished = other_id, status, outcome, finished
                 if call.priority > max(priority, raised.get(other_id, 0)):
                     raised[other_id] = call.priority
-            elif (primary := primaries.setdefault((call.order.customer_id, call.due), call)) is not call:
-                call.merged_into, call.created = primary.id, primary.created
-                primary.priority = max(primary.priority, call.priority)
+            else:
+                cover_same_day(primaries, call)
         for call in primaries.values():
             self._work(call)
         for call in calls:
-            primary = primaries.get((call.order.customer_id, call.due))
+            primary = primaries.get(same_call_key(call))
             if call.merged_into is not None and primary is not None and call.merged_into == primary.id:
                 call.status, call.outcome, call.finished = primary.status, primary.outcome, primary.finished
         followups, attempts = self._care_lines(calls)

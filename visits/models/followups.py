@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +10,11 @@ from aftersales.history import tracked
 from aftersales.scoping import StoreScopedQuerySet
 
 from .rules import FollowUpRule
+
+
+# Two calls to one customer due on one day become one call (the morning job's merge, and the
+# data generators that imitate it): the one rule, by these columns.
+SAME_CALL = ("customer_id", "due_on")
 
 
 def care_after_complaint(number):
@@ -21,6 +29,12 @@ class FollowUpQuerySet(StoreScopedQuerySet):
 
     def due_by(self, day):
         return self.in_queue().filter(due_on__lte=day)
+
+    def skip_pending_of_customer(self, customer_id, reason, now):
+        """The customer's calls still to make are not to be made (e.g. they refused calls)."""
+        return self.filter(customer_id=customer_id, status=FollowUp.Status.PENDING).update(
+            status=FollowUp.Status.SKIPPED, skip_reason=reason, finished_at=now, claimed_by=None, claimed_until=None,
+        )
 
 
 @tracked(exclude=["claimed_until"])
@@ -201,6 +215,46 @@ class FollowUp(models.Model):
         """A return visit after a repair order asks the satisfaction survey; reminder, sales
         and care calls do not."""
         return self.visit_id is not None and self.rule.trigger == FollowUpRule.Trigger.REPAIR_TYPE
+
+    # --- What a dial does to the call (the caller holds the row lock: record_attempt) ---------
+    def _drop_claim(self):
+        self.claimed_by = None
+        self.claimed_until = None
+
+    def finish(self, status, outcome, now):
+        """The call is over; the calls it covers (same customer, same day) end with it."""
+        self._drop_claim()
+        self.status = status
+        self.outcome = outcome
+        self.finished_at = now
+        self.save(update_fields=["status", "outcome", "finished_at", "attempt_count", "claimed_by", "claimed_until"])
+        FollowUp.objects.filter(merged_into=self, status=self.Status.PENDING).update(
+            status=status, outcome=outcome, finished_at=now
+        )
+
+    def not_reached(self, *, policy, tried_today, next_opening, now):
+        """No answer or busy: back after the retry delay, the next opening once the day's tries
+        are used, unreachable once all are."""
+        self.attempt_count += 1
+        if self.attempt_count >= policy.max_attempts:
+            self.finish(self.Status.UNREACHABLE, self.Outcome.NO_ANSWER, now)
+            return
+        self._drop_claim()
+        if tried_today >= policy.max_attempts_per_day:
+            self.next_call_at = next_opening
+        else:
+            self.next_call_at = now + dt.timedelta(minutes=policy.retry_after_minutes)
+        self.save(update_fields=["attempt_count", "next_call_at", "claimed_by", "claimed_until"])
+
+    def call_back(self, when, now):
+        """The customer asked to be called back at `when`, which must be before the call expires."""
+        if when is None or when <= now:
+            raise ValidationError(_("Give a time in the future to call back."))
+        if timezone.localtime(when).date() > self.expires_on:
+            raise ValidationError(_("That is after this call expires (%(day)s).") % {"day": self.expires_on})
+        self._drop_claim()
+        self.next_call_at = when
+        self.save(update_fields=["next_call_at", "claimed_by", "claimed_until"])
 
     def is_claimed(self, now=None):
         return self.claimed_until is not None and self.claimed_until > (now or timezone.now())

@@ -59,11 +59,8 @@ def record_attempt(*, followup_id, agent, outcome, note="", call_back_at=None, a
         store_id=followup.store_id, followup=followup, agent=agent, called_at=now, outcome=outcome,
         note=note.strip(),
     )
-    policy = CallPolicy.for_store(followup.store_id)
-    followup.claimed_by = None
-    followup.claimed_until = None
     if outcome == Outcome.REACHED:
-        _finish(followup, Status.DONE, FollowUp.Outcome.REACHED, now)
+        followup.finish(Status.DONE, FollowUp.Outcome.REACHED, now)
         attempt.save()
         if followup.takes_survey:
             _record_call_survey(followup, agent, answers or {}, now)
@@ -71,39 +68,28 @@ def record_attempt(*, followup_id, agent, outcome, note="", call_back_at=None, a
             _record_call_answer(followup, agent, answers or {}, now)
         return attempt
     if outcome in CallAttempt.NOT_REACHED:
-        followup.attempt_count += 1
-        if followup.attempt_count >= policy.max_attempts:
-            _finish(followup, Status.UNREACHABLE, FollowUp.Outcome.NO_ANSWER, now)
-        else:
-            tried_today = _unanswered_today(followup, now) + 1
-            if tried_today >= policy.max_attempts_per_day:
-                followup.next_call_at = _next_opening(followup.store, now)
-            else:
-                followup.next_call_at = now + dt.timedelta(minutes=policy.retry_after_minutes)
-            followup.save(update_fields=["attempt_count", "next_call_at", "claimed_by", "claimed_until"])
+        followup.not_reached(
+            policy=CallPolicy.for_store(followup.store_id), tried_today=_unanswered_today(followup, now) + 1,
+            next_opening=_next_opening(followup.store, now), now=now,
+        )
     elif outcome == Outcome.CALL_BACK:
-        if call_back_at is None or call_back_at <= now:
-            raise CallError(_("Give a time in the future to call back."))
-        if timezone.localtime(call_back_at).date() > followup.expires_on:
-            raise CallError(_("That is after this call expires (%(day)s).") % {"day": followup.expires_on})
+        try:
+            followup.call_back(call_back_at, now)
+        except ValidationError as error:
+            raise CallError(error.messages) from error
         attempt.call_back_at = call_back_at
-        followup.next_call_at = call_back_at
-        followup.save(update_fields=["next_call_at", "claimed_by", "claimed_until"])
     elif outcome == Outcome.WRONG_NUMBER:
         Customer.objects.filter(pk=followup.customer_id).update(mobile_reported_wrong_at=now)
-        _finish(followup, Status.UNREACHABLE, FollowUp.Outcome.WRONG_NUMBER, now)
+        followup.finish(Status.UNREACHABLE, FollowUp.Outcome.WRONG_NUMBER, now)
     elif outcome == Outcome.REFUSED:
         record_consent(
             customer=followup.customer, channel=CustomerConsent.Channel.SERVICE_CALL, granted=False,
             method=CustomerConsent.Method.PHONE, by=agent,
             note=note.strip()[:200] or _("Refused on a return-visit call"),
         )
-        _finish(followup, Status.DONE, FollowUp.Outcome.REFUSED, now)
+        followup.finish(Status.DONE, FollowUp.Outcome.REFUSED, now)
         # The customer's wish holds for the calls already scheduled too.
-        FollowUp.objects.filter(customer_id=followup.customer_id, status=Status.PENDING).update(
-            status=Status.SKIPPED, skip_reason=FollowUp.SkipReason.REFUSED_CALLS, finished_at=now,
-            claimed_by=None, claimed_until=None,
-        )
+        FollowUp.objects.skip_pending_of_customer(followup.customer_id, FollowUp.SkipReason.REFUSED_CALLS, now)
     attempt.save()
     return attempt
 
@@ -130,18 +116,6 @@ def _check_can_record(followup, agent, now):
         raise CallError(_("%(agent)s is making this call.") % {"agent": followup.claimed_by})
     if followup.assigned_to_id not in (None, agent.pk):
         raise CallError(_("This call is assigned to another agent."))
-
-
-def _finish(followup, status, outcome, now):
-    followup.status = status
-    followup.outcome = outcome
-    followup.finished_at = now
-    followup.save(update_fields=["status", "outcome", "finished_at", "attempt_count", "claimed_by",
-                                 "claimed_until"])
-    # The calls it covers (same customer, same day) end with it.
-    FollowUp.objects.filter(merged_into=followup, status=Status.PENDING).update(
-        status=status, outcome=outcome, finished_at=now
-    )
 
 
 def _unanswered_today(followup, now):

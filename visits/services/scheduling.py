@@ -7,8 +7,10 @@ row changed recently) is picked up whenever it closed, and a call whose window h
 passed is created as expired, so the figures count it.
 """
 import datetime as dt
+import functools
 from collections import Counter
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from aftersales.models import Store
 from customers.models.service import RepairType
 
 from ..models import FollowUp, FollowUpRule
+from ..models.followups import SAME_CALL
 
 LOOKBACK_DAYS = 31
 
@@ -92,58 +95,58 @@ _OUTCOME = """
 # Cars in warranty (seed 000: 100% of their return visits) and loyal customers are called first.
 _PRIORITY = """
     r.priority + (CASE WHEN ve.warranty_end >= src.due THEN 1 ELSE 0 END)
-               + (CASE WHEN c.loyalty_tier = 'loyal' THEN 1 ELSE 0 END)
+               + (CASE WHEN c.loyalty_tier = %(loyal)s THEN 1 ELSE 0 END)
 """
 
 _COLUMNS = """
-INSERT INTO visits_followup (store_id, customer_id, vehicle_id, visit_id, dissatisfaction_id, complaint_id,
+INSERT INTO {followup} (store_id, customer_id, vehicle_id, visit_id, dissatisfaction_id, complaint_id,
                              rule_id, offset_days, due_on, expires_on, priority, status, skip_reason,
                              finished_at, created_at, attempt_count, outcome)
 """
 
-_FROM_REPAIR_ORDERS = f"""{_COLUMNS}
+_FROM_REPAIR_ORDERS = """{columns}
 SELECT src.store_id, src.customer_id, src.vehicle_id, src.visit_id, NULL, NULL, r.id, src.days, src.due,
-       src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
-FROM visits_followuprule r
-JOIN aftersales_store s ON s.id = r.store_id
+       src.due + r.window_days, {priority}, {outcome}, %(now)s, 0, ''
+FROM {rule} r
+JOIN {store} s ON s.id = r.store_id
 CROSS JOIN LATERAL (
     SELECT v.store_id, v.customer_id, v.vehicle_id, v.id AS visit_id, o.days,
            (v.closed_at AT TIME ZONE s.time_zone)::date + o.days AS due
     FROM unnest(r.offsets_days) AS o(days)
-    JOIN customers_servicevisit v ON v.store_id = r.store_id
-    WHERE v.status = 'closed' AND v.closed_at IS NOT NULL
+    JOIN {servicevisit} v ON v.store_id = r.store_id
+    WHERE v.status = %(visit_closed)s AND v.closed_at IS NOT NULL
       AND ((r.trigger = 'repair_type' AND v.repair_type = r.repair_type)
            OR (r.trigger = 'declined_work' AND v.declined_work <> ''))
       AND v.closed_at < %(day_end)s
       AND (v.closed_at >= %(lookback_start)s - make_interval(days => o.days)
            OR v.updated_at >= %(lookback_start)s)
 ) AS src
-JOIN customers_customer c ON c.id = src.customer_id
-JOIN customers_vehicle ve ON ve.id = src.vehicle_id
-LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
+JOIN {customer} c ON c.id = src.customer_id
+JOIN {vehicle} ve ON ve.id = src.vehicle_id
+LEFT JOIN {consent} cc ON cc.customer_id = c.id AND cc.channel = %(service_call)s
 WHERE r.is_active AND r.trigger IN ('repair_type', 'declined_work') AND src.due <= %(day)s
   AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
 ON CONFLICT DO NOTHING
 RETURNING status
 """
 
-_FROM_DELIVERIES = f"""{_COLUMNS}
+_FROM_DELIVERIES = """{columns}
 SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, NULL, NULL, r.id, src.days, src.due,
-       src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
-FROM visits_followuprule r
-JOIN aftersales_store s ON s.id = r.store_id
+       src.due + r.window_days, {priority}, {outcome}, %(now)s, 0, ''
+FROM {rule} r
+JOIN {store} s ON s.id = r.store_id
 CROSS JOIN LATERAL (
     SELECT ve.store_id, ve.owner_id AS customer_id, ve.id AS vehicle_id, o.days,
            ve.purchase_date + o.days AS due
     FROM unnest(r.offsets_days) AS o(days)
-    JOIN customers_vehicle ve ON ve.store_id = r.store_id
+    JOIN {vehicle} ve ON ve.store_id = r.store_id
     WHERE ve.bought_here AND ve.purchase_date IS NOT NULL
       AND ve.purchase_date <= %(day)s
       AND (ve.purchase_date >= %(lookback_start)s::date - o.days OR ve.updated_at >= %(lookback_start)s)
 ) AS src
-JOIN customers_customer c ON c.id = src.customer_id
-JOIN customers_vehicle ve ON ve.id = src.vehicle_id
-LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
+JOIN {customer} c ON c.id = src.customer_id
+JOIN {vehicle} ve ON ve.id = src.vehicle_id
+LEFT JOIN {consent} cc ON cc.customer_id = c.id AND cc.channel = %(service_call)s
 WHERE r.is_active AND r.trigger = 'new_car' AND src.due <= %(day)s
   AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
 ON CONFLICT DO NOTHING
@@ -157,47 +160,47 @@ RETURNING status
 # restarts the count, so an older one's later calls are not made. The call is about the
 # dissatisfaction's or complaint's repair-order car, else (a complaint without one) the car of
 # the customer's most recently updated; a customer with no car on file gets no call.
-_FROM_UNHAPPY_EVENTS = f"""{_COLUMNS}
+_FROM_UNHAPPY_EVENTS = """{columns}
 SELECT src.store_id, src.customer_id, src.vehicle_id, NULL, src.dissatisfaction_id, src.complaint_id, r.id,
-       src.days, src.due, src.due + r.window_days, {_PRIORITY}, {_OUTCOME}, %(now)s, 0, ''
-FROM visits_followuprule r
-JOIN aftersales_store s ON s.id = r.store_id
+       src.days, src.due, src.due + r.window_days, {priority}, {outcome}, %(now)s, 0, ''
+FROM {rule} r
+JOIN {store} s ON s.id = r.store_id
 CROSS JOIN LATERAL (
     SELECT d.store_id, d.customer_id, COALESCE(v.vehicle_id, f.vehicle_id) AS vehicle_id,
            d.id AS dissatisfaction_id, NULL::bigint AS complaint_id, d.created_at, o.days,
            (d.created_at AT TIME ZONE s.time_zone)::date + o.days AS due
     FROM unnest(r.offsets_days) AS o(days)
-    JOIN visits_dissatisfaction d ON d.store_id = r.store_id
-    LEFT JOIN customers_servicevisit v ON v.id = d.visit_id
-    LEFT JOIN visits_followup f ON f.id = d.followup_id
-    WHERE d.created_at < %(day_end)s AND d.status <> 'dismissed'
+    JOIN {dissatisfaction} d ON d.store_id = r.store_id
+    LEFT JOIN {servicevisit} v ON v.id = d.visit_id
+    LEFT JOIN {followup} f ON f.id = d.followup_id
+    WHERE d.created_at < %(day_end)s AND d.status <> %(dismissed)s
       AND d.created_at >= %(lookback_start)s - make_interval(days => o.days)
     UNION ALL
     SELECT cp.store_id, cp.customer_id,
-           COALESCE(v.vehicle_id, (SELECT own.id FROM customers_vehicle own
+           COALESCE(v.vehicle_id, (SELECT own.id FROM {vehicle} own
                                    WHERE own.owner_id = cp.customer_id
                                    ORDER BY own.updated_at DESC, own.id DESC LIMIT 1)),
            NULL, cp.id, cp.created_at, o.days,
            (cp.created_at AT TIME ZONE s.time_zone)::date + o.days
     FROM unnest(r.offsets_days) AS o(days)
-    JOIN complaints_complaint cp ON cp.store_id = r.store_id
-    LEFT JOIN customers_servicevisit v ON v.id = cp.visit_id
-    WHERE cp.dissatisfaction_id IS NULL AND cp.status <> 'cancelled' AND cp.created_at < %(day_end)s
+    JOIN {complaint} cp ON cp.store_id = r.store_id
+    LEFT JOIN {servicevisit} v ON v.id = cp.visit_id
+    WHERE cp.dissatisfaction_id IS NULL AND cp.status <> %(complaint_cancelled)s AND cp.created_at < %(day_end)s
       AND cp.created_at >= %(lookback_start)s - make_interval(days => o.days)
 ) AS src
-JOIN customers_customer c ON c.id = src.customer_id
-JOIN customers_vehicle ve ON ve.id = src.vehicle_id
-LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
+JOIN {customer} c ON c.id = src.customer_id
+JOIN {vehicle} ve ON ve.id = src.vehicle_id
+LEFT JOIN {consent} cc ON cc.customer_id = c.id AND cc.channel = %(service_call)s
 WHERE r.is_active AND r.trigger = 'care_call' AND src.due <= %(day)s
   AND s.is_active AND (%(store_ids)s::bigint[] IS NULL OR r.store_id = ANY(%(store_ids)s))
   AND NOT EXISTS (
-      SELECT 1 FROM visits_dissatisfaction newer
-      WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at AND newer.status <> 'dismissed'
+      SELECT 1 FROM {dissatisfaction} newer
+      WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at AND newer.status <> %(dismissed)s
         AND (newer.created_at AT TIME ZONE s.time_zone)::date <= src.due)
   AND NOT EXISTS (
-      SELECT 1 FROM complaints_complaint newer
+      SELECT 1 FROM {complaint} newer
       WHERE newer.customer_id = src.customer_id AND newer.created_at > src.created_at
-        AND newer.dissatisfaction_id IS NULL AND newer.status <> 'cancelled'
+        AND newer.dissatisfaction_id IS NULL AND newer.status <> %(complaint_cancelled)s
         AND (newer.created_at AT TIME ZONE s.time_zone)::date <= src.due)
 ON CONFLICT DO NOTHING
 RETURNING status
@@ -211,22 +214,22 @@ _MERGE_SAME_DAY = """
 WITH grouped AS (
     SELECT f.id, f.priority,
            first_value(f.id) OVER (
-               PARTITION BY f.customer_id, f.due_on
+               PARTITION BY {same_call}
                ORDER BY (f.claimed_until IS NOT NULL OR f.attempt_count > 0) DESC,
                         (f.visit_id IS NOT NULL AND r.trigger = 'repair_type') DESC, f.id
            ) AS primary_id
-    FROM visits_followup f
-    JOIN visits_followuprule r ON r.id = f.rule_id
+    FROM {followup} f
+    JOIN {rule} r ON r.id = f.rule_id
     WHERE f.status = 'pending' AND f.merged_into_id IS NULL AND f.due_on >= %(since)s
       AND (%(store_ids)s::bigint[] IS NULL OR f.store_id = ANY(%(store_ids)s))
 ), covered AS (
-    UPDATE visits_followup f SET merged_into_id = g.primary_id, claimed_by_id = NULL,
+    UPDATE {followup} f SET merged_into_id = g.primary_id, claimed_by_id = NULL,
                                  claimed_until = NULL
     FROM grouped g
     WHERE f.id = g.id AND g.primary_id <> g.id
     RETURNING f.merged_into_id, f.priority
 )
-UPDATE visits_followup p SET priority = top.priority
+UPDATE {followup} p SET priority = top.priority
 FROM (SELECT merged_into_id, max(priority) AS priority FROM covered GROUP BY merged_into_id) top
 WHERE p.id = top.merged_into_id AND p.priority < top.priority
 """
@@ -235,12 +238,12 @@ WHERE p.id = top.merged_into_id AND p.priority < top.priority
 # that call was cancelled.
 _SETTLE_COVERED = """
 WITH settled AS (
-    UPDATE visits_followup f
+    UPDATE {followup} f
     SET status = CASE WHEN p.status = 'cancelled' THEN 'pending' ELSE p.status END,
         outcome = CASE WHEN p.status = 'cancelled' THEN '' ELSE p.outcome END,
         finished_at = CASE WHEN p.status = 'cancelled' THEN NULL ELSE p.finished_at END,
         merged_into_id = CASE WHEN p.status = 'cancelled' THEN NULL ELSE f.merged_into_id END
-    FROM visits_followup p
+    FROM {followup} p
     WHERE f.merged_into_id = p.id AND f.status = 'pending' AND p.status <> 'pending'
     RETURNING 1
 )
@@ -248,15 +251,57 @@ SELECT count(*) FROM settled
 """
 
 
+@functools.cache
+def _sql():
+    """The statements with the tables' real names, taken from the models (another app's
+    through the app registry: visits does not import the complaints models)."""
+    from customers.models import Customer, CustomerConsent, ServiceVisit, Vehicle
+
+    from ..models import Dissatisfaction
+
+    tables = {
+        "rule": FollowUpRule._meta.db_table, "followup": FollowUp._meta.db_table,
+        "dissatisfaction": Dissatisfaction._meta.db_table, "store": Store._meta.db_table,
+        "servicevisit": ServiceVisit._meta.db_table, "consent": CustomerConsent._meta.db_table,
+        "customer": Customer._meta.db_table, "vehicle": Vehicle._meta.db_table,
+        "complaint": apps.get_model("complaints", "Complaint")._meta.db_table,
+    }
+    fragments = {
+        "columns": _COLUMNS.format(**tables), "outcome": _OUTCOME, "priority": _PRIORITY,
+        "same_call": ", ".join(f"f.{column}" for column in SAME_CALL),
+    }
+    return {
+        name: statement.format(**tables, **fragments)
+        for name, statement in (
+            ("repair_orders", _FROM_REPAIR_ORDERS), ("deliveries", _FROM_DELIVERIES),
+            ("unhappy_events", _FROM_UNHAPPY_EVENTS), ("merge", _MERGE_SAME_DAY), ("settle", _SETTLE_COVERED),
+        )
+    }
+
+
+def _values():
+    """The status and choice values the statements compare with, as parameters."""
+    from customers.models import CustomerConsent, ServiceVisit
+    from customers.models.people import LoyaltyTier
+
+    from ..models import Dissatisfaction
+
+    return {
+        "visit_closed": ServiceVisit.Status.CLOSED, "dismissed": Dissatisfaction.Status.DISMISSED,
+        "complaint_cancelled": apps.get_model("complaints", "Complaint").Status.CANCELLED,
+        "service_call": CustomerConsent.Channel.SERVICE_CALL, "loyal": LoyaltyTier.LOYAL,
+    }
+
+
 def settle_covered() -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_SETTLE_COVERED)
+        cursor.execute(_sql()["settle"])
         return cursor.fetchone()[0]
 
 
 def merge_same_day(*, since, store_ids=None):
     with connection.cursor() as cursor:
-        cursor.execute(_MERGE_SAME_DAY, {"since": since, "store_ids": store_ids})
+        cursor.execute(_sql()["merge"], {"since": since, "store_ids": store_ids})
 
 
 @transaction.atomic
@@ -271,12 +316,13 @@ def create_followups(*, day=None, store_ids=None) -> Counter:
     lookback_start = dt.datetime.combine(day - dt.timedelta(days=LOOKBACK_DAYS), dt.time(), tzinfo=zone)
     params = {
         "day": day, "day_end": day_end, "lookback_start": lookback_start, "now": timezone.now(),
-        "store_ids": list(store_ids) if store_ids is not None else None,
+        "store_ids": list(store_ids) if store_ids is not None else None, **_values(),
     }
     created = Counter()
     with connection.cursor() as cursor:
-        for statement in (_FROM_REPAIR_ORDERS, _FROM_DELIVERIES, _FROM_UNHAPPY_EVENTS):
-            cursor.execute(statement, params)
+        statements = _sql()
+        for name in ("repair_orders", "deliveries", "unhappy_events"):
+            cursor.execute(statements[name], params)
             created.update(status for (status,) in cursor.fetchall())
     merge_same_day(since=day - dt.timedelta(days=LOOKBACK_DAYS), store_ids=params["store_ids"])
     return created
@@ -287,6 +333,8 @@ def cancel_obsolete() -> int:
     repair order was re-opened or cancelled, or the vehicle now belongs to someone else. Two
     statements, each a walk over the pending calls with key lookups (one with an OR would
     read the whole repair-order table)."""
+    from customers.models import ServiceVisit, Vehicle
+
     table = FollowUp._meta.db_table
     cancel = (
         f"UPDATE {table} AS f SET status = 'cancelled', finished_at = now(), "
@@ -295,12 +343,12 @@ def cancel_obsolete() -> int:
     cancelled = 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""{cancel} FROM customers_servicevisit v
-            WHERE f.status = 'pending' AND v.id = f.visit_id AND v.status <> 'closed'"""
+            f"""{cancel} FROM {ServiceVisit._meta.db_table} v
+            WHERE f.status = 'pending' AND v.id = f.visit_id AND v.status <> %s""", [ServiceVisit.Status.CLOSED]
         )
         cancelled += cursor.rowcount
         cursor.execute(
-            f"""{cancel} FROM customers_vehicle ve
+            f"""{cancel} FROM {Vehicle._meta.db_table} ve
             WHERE f.status = 'pending' AND ve.id = f.vehicle_id AND ve.owner_id <> f.customer_id"""
         )
         cancelled += cursor.rowcount

@@ -3,7 +3,6 @@ weekly findings, both through the outbox, each once."""
 import datetime as dt
 import io
 import zoneinfo
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -74,8 +73,7 @@ def day_of_calls(store_a, store_b, personas, make_user):
     dnc = FollowUpFactory(store=store_a, due_on=DAY, status="skipped", skip_reason="do_not_contact")
 
     record_attempt(followup_id=overdue["n1"].pk, agent=agent, outcome="no_answer", now=at(16, day=YESTERDAY))
-    with mock.patch("django.utils.timezone.now", return_value=at(7)):
-        expire_overdue(day=DAY)  # the morning job
+    expire_overdue(day=DAY, now=at(7))  # the morning job
     reached(due["r1"], agent, at(9), overall=5, booking=5, advisor=5, repair_quality=5, timeliness=5,
             facility=5, pickup_price=5, fixed_right=True)
     reached(due["r2"], agent, at(9, 30), overall=4, booking=4, advisor=3, repair_quality=4, timeliness=4,

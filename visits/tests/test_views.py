@@ -137,7 +137,10 @@ def test_reached_without_the_overall_score_is_refused_and_changes_nothing(client
     client.force_login(personas["cs_agent"])
     response = client.post(reverse("visits:record_call", args=[followup.pk]), {"outcome": "reached", "advisor": "5"})
     assert response.status_code == 400
-    assert "总体满意度" in response.content.decode() or "overall" in response.content.decode().lower()
+    # The message that asks for the overall score, beside its question (the label alone is
+    # always on the page).
+    assert response.context["survey_form"].errors["overall"] == ["结束回访前请询问总体满意度。"]
+    assert "结束回访前请询问总体满意度。" in response.content.decode()
     followup.refresh_from_db()
     assert followup.status == "pending" and not CallAttempt.objects.exists()
 
