@@ -40,7 +40,7 @@ DEMO_DEPARTMENTS = [
 # Each module's demo data, given the demo stores; a later module appends its seeder here.
 DEMO_SEEDERS = [
     "customers.seeding.seed_demo_customers", "visits.seeding.seed_demo_followups",
-    "complaints.seeding.seed_demo_complaints",
+    "complaints.seeding.seed_demo_complaints", "kpi.seeding.seed_demo_kpis",
 ]
 
 # Which department each role works in; supervisors and agents sit in customer service.
