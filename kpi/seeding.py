@@ -18,13 +18,15 @@ def seed_demo_kpis(stores):
     from visits.seeding import HISTORY_DAYS, seed_demo_call_history
 
     today = timezone.localdate()
+    # Once per store: the mystery-shopper checks, made last, mark a store done.
+    stores = [store for store in stores if not MysteryShopperCheck.objects.filter(store=store).exists()]
+    if not stores:
+        return
+    seed_demo_complaint_history(stores, months=HISTORY_MONTHS - 1)
     seed_demo_call_history(stores, first_day=today - dt.timedelta(days=30 * HISTORY_MONTHS),
                            last_day=today - dt.timedelta(days=HISTORY_DAYS + 1))
-    seed_demo_complaint_history(stores, months=HISTORY_MONTHS - 1)
     rng = random.Random(13)
     for store in stores:
-        if MysteryShopperCheck.objects.filter(store=store).exists():
-            continue
         advisors = list(User.objects.filter(groups__name="advisor", stores=store))
         recorder = User.objects.filter(username=f"cs_supervisor_{store.code}").first()
         manager = User.objects.filter(username=f"manager_{store.code}").first()
