@@ -85,7 +85,8 @@ def seed_demo_complaint_history(stores, *, months=12):
             continue
         for month in range(1, months + 1):
             for _n in range(rng.randint(1, 4)):
-                spec = rng.choice([s for s in DEMO_COMPLAINTS if s[4] in ("closed", "reopened")])
+                # The manufacturer's complaint stays the one reopened of the recent weeks.
+                spec = rng.choice([s for s in DEMO_COMPLAINTS if s[4] == "closed"])
                 days_ago = 30 * month + rng.randint(0, 25)
                 _seed_one(store, rng.choice(customers), (*spec[:5], days_ago),
                           supervisor=supervisor, agent=agent, head=head)

@@ -46,6 +46,6 @@ def test_only_idempotent_tasks_ack_late():
         "aftersales.tasks.backup_database", "aftersales.tasks.send_outbox",
         "visits.tasks.create_followups", "visits.tasks.send_end_of_day_reports",
         "visits.tasks.send_weekly_findings", "complaints.tasks.escalate_overdue",
-        "complaints.tasks.recompute_deadlines",
+        "complaints.tasks.recompute_deadlines", "kpi.tasks.build_monthly_reports",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost
