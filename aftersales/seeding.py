@@ -40,8 +40,8 @@ DEMO_DEPARTMENTS = [
 # Each module's demo data, given the demo stores; a later module appends its seeder here.
 DEMO_SEEDERS = [
     "customers.seeding.seed_demo_customers", "visits.seeding.seed_demo_followups",
-    "complaints.seeding.seed_demo_complaints", "appointments.seeding.seed_demo_appointments",
-    "visits.care.seeding.seed_demo_care",
+    "complaints.seeding.seed_demo_complaints", "kpi.seeding.seed_demo_kpis",
+    "appointments.seeding.seed_demo_appointments", "visits.care.seeding.seed_demo_care",
 ]
 
 # Which department each role works in; supervisors and agents sit in customer service.

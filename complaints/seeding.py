@@ -66,3 +66,27 @@ def _seed_one(store, customer, spec, *, supervisor, agent, head):
         return
     complaint.record_callback(by=agent, satisfied=True, customer_words="问题已解决，感谢。",
                               now=moment + dt.timedelta(days=3))
+
+
+def seed_demo_complaint_history(stores, *, months=12):
+    """A few complaints in each earlier month, for the KPI module's trends: moved through the
+    real loop, some late, some reopened. Stores with complaints older than two months are skipped."""
+    import random
+
+    rng = random.Random(2024)
+    for store in stores:
+        if Complaint.objects.filter(store=store, created_at__lt=timezone.now() - dt.timedelta(days=60)).exclude(
+                channel="return_visit").exists():
+            continue
+        people = {u.username.rsplit("_", 1)[0]: u for u in User.objects.filter(stores=store)}
+        supervisor, agent, head = people.get("cs_supervisor"), people.get("cs_agent"), people.get("dept_head")
+        customers = list(Customer.objects.filter(store=store).order_by("-pk")[:60])
+        if not (supervisor and agent and head and head.department_id and customers):
+            continue
+        for month in range(1, months + 1):
+            for _n in range(rng.randint(1, 4)):
+                # The manufacturer's complaint stays the one reopened of the recent weeks.
+                spec = rng.choice([s for s in DEMO_COMPLAINTS if s[4] == "closed"])
+                days_ago = 30 * month + rng.randint(0, 25)
+                _seed_one(store, rng.choice(customers), (*spec[:5], days_ago),
+                          supervisor=supervisor, agent=agent, head=head)

@@ -32,9 +32,10 @@ class TargetsForm(forms.Form):
 class MysteryShopperForm(forms.Form):
     advisor = forms.ModelChoiceField(label=_("Service advisor"), queryset=None,
                                      widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    kind = forms.ChoiceField(label=_("Kind"), choices=(), widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    checked_on = forms.DateField(label=_("Checked on"),
-                                 widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=(),
+                             widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    checked_on = forms.DateField(label=_("Checked on"), widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control form-control-sm"}))
     score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100,
                                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}))
     passed_items = forms.MultipleChoiceField(label=_("Checklist items passed"), required=False, choices=(),

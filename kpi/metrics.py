@@ -324,9 +324,9 @@ FIGURES = {
 # The figures of the dashboard and the report, in the order they are shown.
 HEADLINE = [
     "return_visit_rate", "contact_rate", "warranty_return_visit_rate", "satisfaction_rate", "average_score",
-    "fixed_right_first_time", "mystery_shopper_score", "dissatisfactions", "complaints", "complaint_rate", "acknowledged_24h",
-    "answered_3d", "closed_on_time", "time_to_close", "reopened", "repeat_complaints", "repair_orders",
-    "loyal_customers", "lapsing_customers", "churned_customers", "churn_rate",
+    "fixed_right_first_time", "mystery_shopper_score", "dissatisfactions", "complaints", "complaint_rate",
+    "acknowledged_24h", "answered_3d", "closed_on_time", "time_to_close", "reopened", "repeat_complaints",
+    "repair_orders", "loyal_customers", "lapsing_customers", "churned_customers", "churn_rate",
 ]
 # The report shows every figure: the headline ones, then each CSI dimension.
 REPORT = HEADLINE + [key for key in FIGURES if key not in HEADLINE]
@@ -383,15 +383,21 @@ class Table:
     by: tuple
     bucket: str | None
     rows: dict = field(default_factory=dict)
+    # Dimensions the caller fixed (e.g. the one store of a dashboard), for the drill-downs.
+    fixed: dict = field(default_factory=dict)
 
     def get(self, key=(), figure_key=None):
         row = self.rows.get(tuple(key), {})
         return row.get(figure_key) if figure_key else row
 
 
-def compute(*, store_ids, period: Period, zone, by=(), bucket=None, figures=None) -> Table:
+def compute(*, store_ids, period: Period, zone, by=(), bucket=None, figures=None, fixed=None) -> Table:
     """Every figure of `figures` (keys; default all) for the stores over the period, grouped by the
-    dimensions `by` and by `bucket` (day … year): one query per source the figures need."""
+    dimensions `by` and by `bucket` (day … year): one query per source the figures need. `fixed`
+    names dimensions the caller fixed (e.g. {"store": id}) for the drill-down links."""
+    fixed = dict(fixed or {})
+    if len(store_ids) == 1:
+        fixed.setdefault("store", store_ids[0])
     by = tuple(by)
     chosen = [FIGURES[key] for key in (figures or FIGURES)]
     chosen = [figure for figure in chosen if figure.applies_to(by) and not (bucket and figure.snapshot)]
@@ -403,9 +409,9 @@ def compute(*, store_ids, period: Period, zone, by=(), bucket=None, figures=None
                                bucket=None if source.snapshot else bucket):
             key = tuple(row.get(name) for name in by) + ((row["bucket"],) if bucket else ())
             counts.setdefault(key, {})[source_key] = row
-    table = Table(by=by, bucket=bucket)
+    table = Table(by=by, bucket=bucket, fixed=fixed)
     for key, sources in counts.items():
-        named = dict(zip(by, key, strict=False))
+        named = {**fixed, **dict(zip(by, key, strict=False))}
         row_period = Period.containing(bucket, key[-1]) if bucket else period
         values = {}
         for figure in chosen:

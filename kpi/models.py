@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.scoping import StoreScopedQuerySet
 
@@ -156,7 +157,7 @@ class CorrectiveAction(models.Model):
     date and the figure it should move; the report shows the figure before and after."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("corrective action", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
@@ -168,15 +169,15 @@ class CorrectiveAction(models.Model):
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("from the complaint"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("owner"))
-    due_on = models.DateField(_("due"))
+                              verbose_name=pgettext_lazy("corrective action", "owner"))
+    due_on = models.DateField(pgettext_lazy("corrective action", "due"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
     # The figure's value in the month the action was opened (text, as the report shows it).
     figure_before = models.CharField(_("figure before"), max_length=20, blank=True)
     note = models.TextField(_("progress"), blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("opened by"))
-    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    opened_at = models.DateTimeField(pgettext_lazy("corrective action", "opened"), default=timezone.now)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     objects = StoreScopedQuerySet.as_manager()

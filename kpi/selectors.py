@@ -40,8 +40,8 @@ def month_values(table, period, keys, prefix=()):
     """{figure: Value} of one month of a bucketed table (or of an unbucketed one), with "—" for
     a month without records."""
     row = table.get(tuple(prefix) + ((period.start,) if table.bucket else ()))
-    return {key: row.get(key) or metrics.empty_value(key, period, dict(zip(table.by, prefix, strict=False)))
-            for key in keys}
+    named = {**table.fixed, **dict(zip(table.by, prefix, strict=False))}
+    return {key: row.get(key) or metrics.empty_value(key, period, named) for key in keys}
 
 
 def store_dashboard(store, *, today=None) -> dict:

@@ -176,3 +176,14 @@ def test_customer_words_never_become_a_formula(client, personas, store_a):
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     cell = workbook.worksheets[3].cell(row=2, column=7)
     assert cell.value.startswith("'=") and cell.data_type == "s"
+
+
+def test_a_director_s_store_dashboard_drills_into_that_store_only(client, director, store_a, store_b, personas):
+    from aftersales.tests.factories import CustomerFactory, make_complaint
+
+    make_complaint(store=store_a, by=personas["cs_supervisor"], customer=CustomerFactory(store=store_a))
+    client.force_login(director)
+    response = client.get(reverse("kpi:store_dashboard", args=["b"]))
+    rows = {row["figure"].key: row for row in response.context["rows"]}
+    assert f"store={store_b.pk}" in rows["complaints"]["now"].drill_url
+    assert rows["complaints"]["now"].numerator == 0
