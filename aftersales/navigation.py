@@ -37,9 +37,9 @@ def _answers_for_a_department(user):
 
 
 GROUPS = {
-    "calls": _("Return visits"),
+    "calls": pgettext_lazy("navigation", "Calls"),
     "complaints": _("Complaints"),
-    "appointments": _("Appointments"),
+    "appointments": pgettext_lazy("navigation", "Bookings"),
     "reports": _("Reports"),
     "system": _("System"),
 }
@@ -49,7 +49,7 @@ NAVIGATION = [
     # Short English labels (context "navigation"): the English bar must fit on one line at 1280 px.
     NavItem("customers", pgettext_lazy("navigation", "Customers"), "customers:list", permission="customers.view_customer"),
     NavItem(
-        "repair_orders", _("Repair orders"), "customers:visit_list",
+        "repair_orders", pgettext_lazy("navigation", "Orders"), "customers:visit_list",
         permission="customers.view_servicevisit",
     ),
     NavItem(

@@ -36,7 +36,7 @@ SAME_EVERYWHERE = {
     'priority', 'Progress', 'Proposed resolution', 'purpose', 'Queued', 'Queued at', 'Reached',
     'Recently dissatisfied', 'Record', 'Recorded', 'recorded', 'recorded by', 'Refused', 'Registered',
     'Registered on', 'Repair order', 'repair order', 'Repair orders', 'Repair quality', 'Repair type',
-    'repair type', 'Return visits', 'Return-visit call', 'Role', 'Root cause', 'Rounds', 'Sales', 'satisfied',
+    'repair type', 'Return-visit call', 'Role', 'Root cause', 'Rounds', 'Sales', 'satisfied',
     'Save', 'Search customers', 'Sent', 'sent', 'Sent at', 'sent at', 'Service advisor', 'service advisor',
     'Service type', 'service type', 'Severity', 'severity', 'Show', 'size (bytes)', 'SMS', 'Source', 'source',
     'Staff concerned', 'State', 'Status', 'status', 'Still open', 'Store', 'store', 'Stores', 'Subject',
