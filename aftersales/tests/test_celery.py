@@ -41,6 +41,9 @@ def test_celery_speaks_json_only_and_prefetches_one():
 
 
 def test_only_idempotent_tasks_ack_late():
+    # Every app's tasks, as a worker sees them when it starts (autodiscovery is lazy: in a test
+    # process that started no worker yet, a module nothing imported would be missing).
+    app.loader.import_default_modules()
     late = {name for name, task in app.tasks.items() if getattr(task, "acks_late", False)}
     assert late == {
         "aftersales.tasks.backup_database", "aftersales.tasks.send_outbox",
