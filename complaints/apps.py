@@ -8,9 +8,13 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
+        from aftersales import health
         from customers import panels
 
         from . import selectors
+        from .calendar import unpublished_years
+
+        health.register_calendar(unpublished_years)
 
         panels.register(panels.FilePart(
             key="complaints", read=selectors.customer_file_part, annotate=selectors.with_customer_complaints,

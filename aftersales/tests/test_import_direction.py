@@ -29,10 +29,6 @@ SHARED_PEER_MODULES = ("complaints.calendar",)
 
 # (importing module or package, imported module or package, why it is allowed for now).
 KNOWN_EXCEPTIONS = [
-    ("aftersales.demo", "customers.vin",
-     "the demo data's VIN check digit; moves to the core with the VIN rules (customers.vin)"),
-    ("aftersales.health", "complaints.calendar",
-     "the health page warns of an unpublished holiday calendar; wants a registry of health checks"),
     ("aftersales.messaging.services", "customers.models",
      "the outbox honours the customer's SMS/marketing consent (CustomerConsent); wants a consent hook"),
     ("aftersales.messaging.preferences", "customers",
