@@ -45,8 +45,6 @@ KNOWN_EXCEPTIONS = [
      "the demo's KPI history seeds the complaints' and calls' demo history first"),
     ("kpi.seeding", "visits.seeding",
      "the demo's KPI history seeds the complaints' and calls' demo history first"),
-    ("appointments.calls", "visits.call_outcomes",
-     "appointments registers its reminder-call kind with the call queue's outcome registry"),
 ]
 
 
