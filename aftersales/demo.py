@@ -5,7 +5,7 @@ Deterministic for a given seed, so `seed_demo` is idempotent and tests are repea
 import random
 import string
 
-from customers.vin import with_check_digit
+from aftersales.vin import with_check_digit
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_CHARS = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强海燕晓东红梅玉兰晨宇子涵浩然欣怡梓萱思远雨婷俊杰嘉怡文博一鸣佳琪"

@@ -102,15 +102,25 @@ def system_health():
 
 _today = timezone.localdate
 
+# The app that keeps the working-day calendar (complaints, in ComplaintsConfig.ready) gives the
+# years without a published arrangement: the core imports no domain app.
+_unpublished_years = None
+
+
+def register_calendar(unpublished_years):
+    """Registers `unpublished_years(today) -> list[int]` for the admins' health page."""
+    global _unpublished_years
+    _unpublished_years = unpublished_years
+
 
 def unpublished_calendar_years(today=None) -> list[int]:
     """Years complaint deadlines may reach with no published holiday arrangement (this year,
     and the next from December on): their deadlines count plain weekends until an administrator
     adds the State Council's arrangement. A warning for the admins' page, not a failure of
     /healthz; nothing to say when the database cannot answer (its own check fails then)."""
-    from complaints.calendar import unpublished_years
-
+    if _unpublished_years is None:
+        return []
     try:
-        return unpublished_years(today or _today())
+        return _unpublished_years(today or _today())
     except DatabaseError:
         return []

@@ -1,6 +1,6 @@
 """Appointments' calls in the one callback queue (visits): the D-2 confirmation (seed 001:
 在预约入厂日前2日对已预约的客户再次致电, 进行预约确认) and the rebook after a no-show. They are
-registered with visits.call_outcomes in AppConfig.ready, so visits needs no import of ours;
+registered with visits.services.call_outcomes in AppConfig.ready, so visits needs no import of ours;
 the call screen hands the customer's answer to `answer_confirmation_call`."""
 import datetime as dt
 
@@ -30,7 +30,7 @@ def confirmation_ref(appointment):
 
 
 def register_calls():
-    from visits.call_outcomes import CallKind, register
+    from visits.services.call_outcomes import CallKind, register
 
     register(CallKind(
         trigger=CONFIRMATION_TRIGGER, priority=2, script=CONFIRMATION_SCRIPT, handler=answer_confirmation_call,
@@ -58,7 +58,7 @@ def schedule_confirmation_calls(*, now=None):
     """Put the D-2 call of every booked (unconfirmed) appointment whose day has come in the
     queue, once per appointment and version. Safe twice and late: a missed day's calls are
     made on the next run while the appointment is still ahead. Returns how many were made."""
-    from visits.call_outcomes import schedule_call
+    from visits.services.call_outcomes import schedule_call
 
     now = now or timezone.now()
     made = 0
@@ -82,13 +82,13 @@ def schedule_confirmation_calls(*, now=None):
 
 def withdraw_calls(appointment, *, now=None):
     """The confirmation calls of an appointment that was moved, cancelled or missed."""
-    from visits.call_outcomes import cancel_calls
+    from visits.services.call_outcomes import cancel_calls
 
     cancel_calls(f"appointment:{appointment.pk}:", now=now)
 
 
 def schedule_rebook_call(appointment, *, now):
-    from visits.call_outcomes import schedule_call
+    from visits.services.call_outcomes import schedule_call
 
     today = capacity.local(appointment.store, now).date()
     schedule_call(store=appointment.store, customer=appointment.customer, vehicle=appointment.vehicle,

@@ -11,10 +11,12 @@ import datetime as dt
 import re
 import zoneinfo
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, JSONObject, NullIf
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import gettext as _
 
@@ -549,3 +551,58 @@ def kpi_complaint_by_number(store_ids, number):
     """A complaint of these stores by its number (for a corrective action opened from it), or None."""
     text = halfwidth(clean_text(number or "")).replace(" ", "").upper()
     return Complaint.objects.filter(store_id__in=store_ids, number=text).only("id", "number", "store_id").first()
+
+
+# --- The customer file's complaints (registered with customers.panels in ComplaintsConfig.ready) --
+# The customer file's complaint flag counts the complaints of the last twelve months.
+COMPLAINT_FLAG_DAYS = 365
+
+
+def with_customer_complaints(queryset):
+    """Customers each with their complaints (newest first) as one JSON column, read in the
+    customer's own query: the file's complaint flag and timeline cost no query of their own."""
+    rows = (
+        Complaint.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
+        .annotate(rows=JSONBAgg(
+            JSONObject(id="id", number="number", category="category", status="status", created_at="created_at"),
+            order_by="-created_at",
+        ))
+        .values("rows")
+    )
+    return queryset.annotate(complaint_rows=Subquery(rows))
+
+
+def customer_complaints(customer):
+    """The customer's complaints, newest first, as (unsaved) complaints carrying what the file
+    shows; from `with_customer_complaints` when the customer was read with it, else one query."""
+    if not hasattr(customer, "complaint_rows"):
+        return list(
+            Complaint.objects.filter(customer=customer).only("id", "number", "category", "status", "created_at")
+            .order_by("-created_at")
+        )
+    return [
+        Complaint(id=row["id"], customer=customer, number=row["number"], category=row["category"],
+                  status=row["status"], created_at=dt.datetime.fromisoformat(row["created_at"]))
+        for row in customer.complaint_rows or []
+    ]
+
+
+def complaint_flag(complaints, now=None):
+    """What the file's flag says: complaints of the last twelve months and those still open
+    (cancelled ones do not count); None when there is nothing to flag."""
+    since = (now or timezone.now()) - dt.timedelta(days=COMPLAINT_FLAG_DAYS)
+    counted = [c for c in complaints if c.status != c.Status.CANCELLED]
+    recent = sum(1 for c in counted if c.created_at >= since)
+    still_open = sum(1 for c in counted if c.is_open)
+    if not (recent or still_open):
+        return None
+    return {"recent": recent, "open": still_open}
+
+
+def customer_file_part(customer) -> dict:
+    """The complaints' part of the customer file: their timeline entries and the file's flag."""
+    complaints = customer_complaints(customer)
+    return {
+        "timeline": [("complaint", complaint.created_at, complaint) for complaint in complaints],
+        "complaint_flag": complaint_flag(complaints),
+    }

@@ -8,7 +8,6 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from visits.models import QUESTION_LABELS, Dissatisfaction
 
 from .deadlines import schedule_step
 from .models import Complaint, ComplaintSequence, ComplaintTransition
@@ -58,13 +57,15 @@ REASON_CATEGORY = {
 
 
 @transaction.atomic
-def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by, now=None) -> Complaint:
+def complaint_from_dissatisfaction(dissatisfaction, *, by, now=None) -> Complaint:
     """The complaint a return-visit dissatisfaction becomes, linked both ways; once only.
     Registered when the finding was recorded, unless `now` says otherwise (a finding taken up
     late gets its full time to be acknowledged, from `now`)."""
-    locked = Dissatisfaction.objects.select_for_update(of=("self",)).select_related("store", "customer", "survey").get(
-        pk=dissatisfaction.pk
-    )
+    # Imported here: visits.services.calls imports this module (a dissatisfied answer opens a
+    # complaint), so a module-level import would be circular.
+    from visits.services import dissatisfactions
+
+    locked = dissatisfactions.lock_for_complaint(dissatisfaction.pk)
     existing = Complaint.objects.filter(dissatisfaction=locked).first()
     if existing is not None:
         return existing
@@ -78,8 +79,7 @@ def complaint_from_dissatisfaction(dissatisfaction: Dissatisfaction, *, by, now=
         category=category, by=by, description=finding_text(locked),
         now=now or locked.created_at,
     )
-    locked.status = Dissatisfaction.Status.COMPLAINT
-    locked.save(update_fields=["status"])
+    dissatisfactions.mark_turned_into_complaint(locked)
     return complaint
 
 
@@ -95,13 +95,15 @@ def _listed(items):
 def finding_text(dissatisfaction) -> str:
     """What a return-visit finding says, as a sentence for the department head, e.g.
     回访时客户对总体满意度（2分）和维修质量（2分）不满意，车辆问题未能一次修好。客户原话：“……”。"""
+    from visits.services.dissatisfactions import question_label
+
     survey = dissatisfaction.survey
     english = (get_language() or "").startswith("en")
     items = []
     for code in dissatisfaction.reasons:
         if code == "fixed_right":
             continue
-        label = str(QUESTION_LABELS.get(code, code))
+        label = question_label(code)
         if english:
             label = label[:1].lower() + label[1:]  # mid-sentence
         score = getattr(survey, code, None) if survey is not None else None
@@ -128,8 +130,10 @@ def finding_text(dissatisfaction) -> str:
 def complaints_from_open_dissatisfactions() -> int:
     """The complaints of the dissatisfactions still open (those recorded before complaints were
     made from them automatically), each in its own transaction, oldest first."""
+    from visits.services.dissatisfactions import open_dissatisfactions
+
     made = 0
-    open_ones = Dissatisfaction.objects.filter(status=Dissatisfaction.Status.OPEN).order_by("created_at", "pk")
+    open_ones = open_dissatisfactions()
     for dissatisfaction in open_ones.select_related("recorded_by").iterator(chunk_size=500):
         complaint_from_dissatisfaction(dissatisfaction, by=dissatisfaction.recorded_by, now=timezone.now())
         made += 1

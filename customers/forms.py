@@ -6,7 +6,7 @@ from aftersales.forms import BoundedModelChoiceField
 from aftersales.scoping import for_user
 
 from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
-from .normalize import clean_text, normalize_mobile, normalize_plate, normalize_vin
+from .normalize import clean_mobile_value, clean_text, normalize_mobile, normalize_plate, normalize_vin
 from .uploads import check_upload
 
 # Repair orders offered in a document's select (any of the customer's may be chosen).
@@ -14,16 +14,6 @@ DOCUMENT_VISIT_CHOICES = 50
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def clean_mobile_value(raw):
-    """The normalised mobile, or a ValidationError in the user's language."""
-    try:
-        return normalize_mobile(raw)
-    except ValueError:
-        raise ValidationError(
-            _("“%(value)s” is not a valid mobile number."), params={"value": raw}
-        ) from None
 
 
 def clean_plate_value(raw):

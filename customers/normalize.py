@@ -2,13 +2,14 @@
 and the search keys of a name (pinyin, initials, character n-grams)."""
 import re
 
-import phonenumbers
 from pypinyin import Style, lazy_pinyin
+
+# Mobile normalising and masking live in the core (the messaging core needs them and imports no
+# domain app); re-exported here so the callers that import them from customers keep working.
+from aftersales.phones import clean_mobile_value, halfwidth, mask_mobile, normalize_mobile  # noqa: F401
 
 from .vin import is_valid_vin
 
-# Full-width ASCII (U+FF01–U+FF5E) maps onto ASCII by a fixed offset; U+3000 is a full-width space.
-_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Dots, middle dots and separators people put inside plates: 京A·12345, 京A.12345, 京A-12345.
 _PLATE_SEPARATORS = re.compile(r"[\s.·•・\-_]")
 
@@ -20,10 +21,6 @@ _ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTER}][{_LETTER}0-9]{{4}}[{_LETTER}
 _NEW_ENERGY = re.compile(
     rf"^[{PROVINCES}][{_LETTER}](?:[DF][{_LETTER}0-9][0-9]{{4}}|[0-9]{{5}}[DF])$"
 )
-
-
-def halfwidth(text: str) -> str:
-    return (text or "").translate(_FULLWIDTH)
 
 
 def clean_text(text) -> str:
@@ -55,34 +52,6 @@ def normalize_vin(raw: str) -> str:
     if not is_valid_vin(vin):
         raise ValueError(vin)
     return vin
-
-
-def normalize_mobile(raw: str) -> str:
-    """A mainland mobile as its 11 digits (others in E.164), or ValueError."""
-    text = re.sub(r"[\s\-()（）]", "", halfwidth(str(raw or "")))
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        raise ValueError(text) from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(text)
-    if number.country_code == 86:
-        if phonenumbers.number_type(number) not in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            raise ValueError(text)
-        return str(number.national_number)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def mask_mobile(mobile: str) -> str:
-    """138****5678: enough to recognise a number, not enough to call it."""
-    if not mobile:
-        return ""
-    if len(mobile) <= 7:
-        return "*" * len(mobile)
-    return f"{mobile[:3]}{'*' * (len(mobile) - 7)}{mobile[-4:]}"
 
 
 def name_pinyin(name: str) -> str:

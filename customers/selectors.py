@@ -2,14 +2,13 @@
 import datetime as dt
 import re
 
-from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import OuterRef, Prefetch, Subquery
-from django.db.models.functions import JSONObject, Right
-from django.utils import timezone
+from django.db.models import Prefetch
+from django.db.models.functions import Right
 
 from aftersales.messaging.selectors import messages_for_customer
 from aftersales.scoping import for_user
 
+from . import panels
 from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
 from .normalize import (
     PROVINCES,
@@ -22,8 +21,6 @@ from .normalize import (
 
 SEARCH_LIMIT = 20
 TIMELINE_LIMIT = 100
-# The customer file's complaint flag counts the complaints of the last twelve months.
-COMPLAINT_FLAG_DAYS = 365
 
 _DIGITS = re.compile(r"^\d+$")
 _PHONE = re.compile(r"^\+?[\d\-()]{7,}$")
@@ -119,54 +116,9 @@ def customers_for_results(ids: list[int]):
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def with_complaints(queryset):
-    """Customers each with their complaints (newest first) as one JSON column, read in the
-    customer's own query: the file's complaint flag and timeline cost no query of their own."""
-    from complaints.models import Complaint
-
-    rows = (
-        Complaint.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
-        .annotate(rows=JSONBAgg(
-            JSONObject(id="id", number="number", category="category", status="status", created_at="created_at"),
-            order_by="-created_at",
-        ))
-        .values("rows")
-    )
-    return queryset.annotate(complaint_rows=Subquery(rows))
-
-
-def customer_complaints(customer: Customer):
-    """The customer's complaints, newest first, as (unsaved) complaints carrying what the file
-    shows; from `with_complaints` when the customer was read with it, else one query."""
-    from complaints.models import Complaint
-
-    if not hasattr(customer, "complaint_rows"):
-        return list(
-            Complaint.objects.filter(customer=customer).only("id", "number", "category", "status", "created_at")
-            .order_by("-created_at")
-        )
-    return [
-        Complaint(id=row["id"], customer=customer, number=row["number"], category=row["category"],
-                  status=row["status"], created_at=dt.datetime.fromisoformat(row["created_at"]))
-        for row in customer.complaint_rows or []
-    ]
-
-
-def complaint_flag(complaints, now=None):
-    """What the file's flag says: complaints of the last twelve months and those still open
-    (cancelled ones do not count); None when there is nothing to flag."""
-    since = (now or timezone.now()) - dt.timedelta(days=COMPLAINT_FLAG_DAYS)
-    counted = [c for c in complaints if c.status != c.Status.CANCELLED]
-    recent = sum(1 for c in counted if c.created_at >= since)
-    still_open = sum(1 for c in counted if c.is_open)
-    if not (recent or still_open):
-        return None
-    return {"recent": recent, "open": still_open}
-
-
 def customer_file(customer: Customer):
-    """Everything the customer page shows, in a fixed number of queries (the complaints come
-    with the customer when it was read `with_complaints`)."""
+    """Everything the customer page shows, in a fixed number of queries (what other apps add
+    comes with the customer when it was read through `panels.annotate`)."""
     vehicles = list(customer.vehicles.order_by("-updated_at"))
     consents = {c.channel: c for c in customer.consents.select_related("recorded_by")}
     visits = list(
@@ -180,21 +132,21 @@ def customer_file(customer: Customer):
         .select_related("uploaded_by")
         .order_by("-uploaded_at")[:TIMELINE_LIMIT]
     )
-    complaints = customer_complaints(customer)
+    # Complaints, return-visit calls and the like come from the apps that own them (panels).
+    contributed, context = panels.read(customer)
     timeline = sorted(
         [("visit", visit.opened_at, visit) for visit in visits]
         + [("document", doc.uploaded_at, doc) for doc in loose_documents]
-        + [("complaint", complaint.created_at, complaint) for complaint in complaints],
+        + contributed,
         key=lambda entry: entry[1],
         reverse=True,
     )
-    return {
+    return context | {
         "vehicles": vehicles,
         "consents": [
             (channel, label, consents.get(channel)) for channel, label in CustomerConsent.Channel.choices
         ],
         "timeline": timeline,
-        "complaint_flag": complaint_flag(complaints),
         "customer_messages": messages_for_customer(customer),
         "timeline_truncated": len(visits) == TIMELINE_LIMIT,
     }

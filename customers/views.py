@@ -12,9 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales.pagination import keyset_page
 from aftersales.scoping import for_user_in_order, get_for_user_or_404
-from visits.selectors import customer_calls
 
-from . import selectors, services
+from . import panels, selectors, services
 from .exports import export_customers, export_visits
 from .filters import CustomerFilter, ServiceVisitFilter
 from .forms import (
@@ -119,13 +118,12 @@ def customer_edit(request, pk):
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request, pk):
     customer = get_for_user_or_404(
-        selectors.with_complaints(Customer.objects.select_related("store")), request.user, pk=pk
+        panels.annotate(Customer.objects.select_related("store")), request.user, pk=pk
     )
     if customer.merged_into_id:
         messages.info(request, _("This record was merged; showing the customer it was merged into."))
         return redirect("customers:detail", customer.merged_into_id)
     context = selectors.customer_file(customer)
-    context.update(customer_calls(customer))
     context.update(customer=customer, consent_form=ConsentForm())
     return render(request, "customers/customer_detail.html", context)
 

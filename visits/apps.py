@@ -10,6 +10,11 @@ class VisitsConfig(AppConfig):
     def ready(self):
         from customers.signals import repair_orders_changed
 
+        from customers import panels
+
+        from . import selectors
         from .care.receivers import recompute_due_after_repair_orders
 
         repair_orders_changed.connect(recompute_due_after_repair_orders, dispatch_uid="care_recompute_due")
+        # The return-visit section of the customer file (follow-ups, dissatisfactions, care).
+        panels.register(panels.FilePart(key="calls", read=selectors.customer_calls))

@@ -6,6 +6,7 @@ from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
 
 from aftersales.models import User
+from aftersales.scoping import get_for_user_or_404
 from customers.models.service import RepairType
 
 from .models import (
@@ -232,6 +233,12 @@ def day_figures(*, store_ids, day: dt.date, zone) -> dict:
 
 def _pct(part, whole):
     return round(100 * part / whole, 1) if whole else None
+
+
+def followup_for_user_or_404(user, pk):
+    """A follow-up of the user's stores with its customer and repair order (a complaint
+    registered from a call starts from it), or Http404."""
+    return get_for_user_or_404(FollowUp.objects.select_related("customer__store", "visit"), user, pk=pk)
 
 
 def labelled_averages(figures):

@@ -17,7 +17,8 @@ from aftersales.scoping import for_user, get_for_user_or_404
 from complaints import selectors as complaint_selectors
 from customers.models import ServiceVisit
 
-from . import call_outcomes, selectors, services
+from . import selectors, services
+from .services import call_outcomes
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
 from .services.calls import questions_to_ask

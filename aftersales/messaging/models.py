@@ -146,7 +146,7 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self):
-        from customers.normalize import mask_mobile
+        from aftersales.phones import mask_mobile
 
         to = mask_mobile(self.to) if self.channel == Channel.SMS else self.to
         return f"{self.get_kind_display()} → {to}"

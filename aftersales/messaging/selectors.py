@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from customers.normalize import mask_mobile
+from aftersales.phones import mask_mobile
 
 from .kinds import Purpose
 from .models import Channel, OutboundMessage

@@ -20,8 +20,8 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftersales.phones import normalize_mobile
 from customers.models import CustomerConsent
-from customers.normalize import normalize_mobile
 
 from .backends import SendError, backend_for
 from .kinds import KINDS, Purpose

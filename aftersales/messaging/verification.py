@@ -37,8 +37,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.phones import halfwidth, normalize_mobile
 from aftersales.ratelimit import HourlyAddressLimit
-from customers.normalize import halfwidth, normalize_mobile
 
 from .models import Channel
 from .services import queue_message

@@ -25,8 +25,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import clean_mobile_value
-from customers.normalize import halfwidth
+from aftersales.phones import clean_mobile_value, halfwidth
 
 from .verification import (
     CODE_DIGITS,

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.normalize import mask_mobile
+from aftersales.phones import mask_mobile
 
 
 class VerificationCode(models.Model):

@@ -18,8 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from aftersales.phones import halfwidth, mask_mobile, normalize_mobile
 from customers.models import Customer, CustomerConsent
-from customers.normalize import halfwidth, mask_mobile, normalize_mobile
 from customers.services import record_consent
 
 log = logging.getLogger(__name__)

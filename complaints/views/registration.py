@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.scoping import get_for_user_or_404
 from customers.models import Customer, ServiceVisit
-from visits.models import FollowUp
+from visits import selectors as visit_selectors
 
 from ..forms import RegistrationForm
 from ..models import Complaint
@@ -26,9 +26,7 @@ def _started_from(request):
     to the user's stores; None when the page was opened without a customer."""
     user, params = request.user, request.GET
     if params.get("followup"):
-        followup = get_for_user_or_404(
-            FollowUp.objects.select_related("customer__store", "visit"), user, pk=_pk(params["followup"])
-        )
+        followup = visit_selectors.followup_for_user_or_404(user, _pk(params["followup"]))
         initial = {"channel": Complaint.Channel.RETURN_VISIT, "visit": followup.visit_id}
         return followup.customer, followup.visit, initial, reverse("visits:call", args=[followup.pk])
     if params.get("visit"):

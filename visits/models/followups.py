@@ -120,7 +120,7 @@ class FollowUp(models.Model):
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # What another module's call is about, e.g. "appointment:12:v2" (visits.call_outcomes).
+    # What another module's call is about, e.g. "appointment:12:v2" (visits.services.call_outcomes).
     # A database default: the morning job inserts follow-ups in raw SQL that does not name it.
     external_ref = models.CharField(max_length=60, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -17,7 +17,7 @@ class FollowUpRule(models.Model):
         NEW_CAR = "new_car", _("New car delivered")
         # Seed 001: 不满意客户档案, 按月跟踪 — customers recently unhappy are called monthly.
         CARE_CALL = "care_call", _("Care call after a dissatisfaction")
-        # Calls another module puts in the queue (visits.call_outcomes).
+        # Calls another module puts in the queue (visits.services.call_outcomes).
         APPOINTMENT_CONFIRMATION = "appointment_confirm", _("Appointment confirmation (D-2)")
         NO_SHOW_REBOOK = "no_show_rebook", _("Rebook after a no-show")
         # Customer care from the file (visits.care): reminder, renewal, recall and campaign calls.

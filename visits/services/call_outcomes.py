@@ -39,7 +39,7 @@ def kind_of(followup) -> CallKind | None:
 def schedule_call(*, store, customer, vehicle, trigger, ref, due_on: dt.date, expires_on: dt.date, priority=None):
     """Put a call in the queue once per `ref` (a unique constraint decides; running twice
     makes one). Returns whether it was created."""
-    from .models import FollowUp, FollowUpRule
+    from ..models import FollowUp, FollowUpRule
 
     kind = _KINDS[trigger]
     rule, _created = FollowUpRule.objects.get_or_create(
@@ -64,7 +64,7 @@ def cancel_calls(ref_prefix: str, *, now=None) -> int:
     """Calls still to make whose ref starts with `ref_prefix` no longer make sense."""
     from django.utils import timezone
 
-    from .models import FollowUp
+    from ..models import FollowUp
 
     return FollowUp.objects.filter(status=FollowUp.Status.PENDING, external_ref__startswith=ref_prefix).update(
         status=FollowUp.Status.CANCELLED, finished_at=now or timezone.now(), claimed_by=None, claimed_until=None
