@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 @pytest.fixture
@@ -55,7 +56,8 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, personas, store_a
     client.force_login(manager_b)
     with CaptureQueriesContext(connection) as empty:
         assert client.get(reverse("kpi:dashboard")).status_code == 200
-    build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
     client.force_login(personas["manager"])
     with CaptureQueriesContext(connection) as full:
         response = client.get(reverse("kpi:dashboard"))

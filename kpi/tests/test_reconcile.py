@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 def run(*args):

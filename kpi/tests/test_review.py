@@ -20,7 +20,8 @@ OCTOBER = Period.month(2026, 10)
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 @pytest.fixture
