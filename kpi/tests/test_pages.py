@@ -62,7 +62,9 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, personas, store_a
     with CaptureQueriesContext(connection) as full:
         response = client.get(reverse("kpi:dashboard"))
     assert response.status_code == 200
-    assert len(full) == len(empty) <= 20, [q["sql"][:80] for q in full.captured_queries]
+    # 16 before appointments and care: +3 for their sources (appointments, arrivals, care) and +1
+    # for today's appointments.
+    assert len(full) == len(empty) == 20, [q["sql"][:80] for q in full.captured_queries]
 
 
 def test_figures_off_target_are_red_and_first(client, personas, october, store_a):
@@ -189,3 +191,34 @@ def test_a_director_s_store_dashboard_drills_into_that_store_only(client, direct
     rows = {row["figure"].key: row for row in response.context["rows"]}
     assert f"store={store_b.pk}" in rows["complaints"]["now"].drill_url
     assert rows["complaints"]["now"].numerator == 0
+
+
+def test_today_s_appointments_and_arrivals_link_to_exactly_those(client, personas, store_a, monkeypatch):
+    import datetime as dt
+
+    from django.http import QueryDict
+    from django.test import RequestFactory
+
+    from appointments.filters import AppointmentFilter
+    from appointments.tests.factories import NOW, TUESDAY, at, book
+    from kpi import selectors
+
+    advisor = personas["advisor"]
+    arrived = book(store_a, advisor, advisor=advisor)
+    arrived.arrive(by=advisor, now=at(TUESDAY, 9, 55))
+    book(store_a, advisor, starts_at=at(TUESDAY, 15))
+    book(store_a, advisor, starts_at=at(TUESDAY, 16)).cancel(by=advisor, reason="改天", now=NOW)
+    book(store_a, advisor, starts_at=at(TUESDAY + dt.timedelta(days=1), 10))
+    monkeypatch.setattr(selectors, "local_today", lambda store: TUESDAY)
+    client.force_login(personas["manager"])
+    html = client.get(reverse("kpi:dashboard")).content.decode()
+    for testid, expected in (("appointments-today", 2), ("appointments-arrived", 1)):
+        start = html.index(f'data-testid="{testid}"')
+        anchor = html.rindex("<a ", 0, start)
+        url = html[anchor:start].split('href="')[1].split('"')[0].replace("&amp;", "&")
+        assert html[start:].split(">")[1].split("<")[0] == str(expected)
+        path, _sep, query = url.partition("?")
+        request = RequestFactory().get(path)
+        request.user = personas["manager"]
+        assert AppointmentFilter(QueryDict(query), request=request).qs.count() == expected, url
+        assert client.get(url).status_code == 200
