@@ -164,6 +164,23 @@ def test_the_report_page_and_its_workbook(client, personas, october, settings):
     assert first == "'Trend'!$B$2:$B$7" and header[1] == "Return-visit rate"
     complaints = workbook.worksheets[3]
     assert complaints.max_row == 4
+    assert values["Show rate"][2] == 66.7 and values["Show rate"][5:7] == (2, 3)
+    assert values["Insurance renewal rate"][5:7] == (3, 5)
+
+
+def test_the_report_lists_the_lost_customers_reasons_by_month(client, personas, october, settings):
+    client.force_login(personas["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("kpi:store_report", args=["a", 2026, 10]))
+    table = response.context["lost_reasons"]
+    assert [f"{month:%Y-%m}" for month in table["months"]][-1] == "2026-10"
+    assert {row["label"]: row["counts"][-1] for row in table["rows"]} == {"Price": 1, "Moved away": 1}
+    assert 'data-testid="report-lost-reasons"' in response.content.decode()
+    response = client.get(reverse("kpi:store_report_xlsx", args=["a", 2026, 10]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook["Lost customers' reasons"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Price"][-2:] == (1, 1) and rows["Moved away"][-1] == 1
 
 
 def test_customer_words_never_become_a_formula(client, personas, store_a):

@@ -79,6 +79,19 @@ def recall_reasons_by_month(*, store_ids, since: dt.date, until: dt.date) -> lis
     )
 
 
+def lost_customer_reasons(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
+    """recall_reasons_by_month with each reason's label and the month as a date, for reports."""
+    from visits.models import RecallReason
+
+    labels = dict(RecallReason.choices)
+    rows = []
+    for row in recall_reasons_by_month(store_ids=store_ids, since=since, until=until):
+        month = row["month"]
+        rows.append({**row, "month": month.date() if isinstance(month, dt.datetime) else month,
+                     "label": str(labels.get(row["recall_reason"], row["recall_reason"]))})
+    return rows
+
+
 def won_back_by_month(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
     """Per store and month of the recall: customers recalled, and those of them who came back
     (a repair order opened after the recall, within WON_BACK_WITHIN_DAYS)."""
@@ -233,4 +246,4 @@ def _suppression_label(code):
 
 
 __all__ = ["campaign_progress", "customer_care", "insurers_chosen_elsewhere", "kpi_care_counts",
-           "recall_reasons_by_month", "renewal_rate", "won_back_by_month"]
+           "lost_customer_reasons", "recall_reasons_by_month", "renewal_rate", "won_back_by_month"]
