@@ -179,7 +179,8 @@ def reminder_booking_exists(*, customer, since, within_days_param):
     table = Appointment._meta.db_table
     sql = (f"EXISTS (SELECT 1 FROM {table} ap WHERE ap.customer_id = {customer} "
            f"AND ap.source = %(reminder_source)s AND ap.status <> %(cancelled_status)s "
-           f"AND ap.created_at >= {since} AND ap.created_at < {since} + make_interval(days => %({within_days_param})s))")
+           f"AND ap.created_at >= {since} "
+           f"AND ap.created_at < {since} + make_interval(days => %({within_days_param})s))")
     return sql, {"reminder_source": str(Appointment.Source.MAINTENANCE_REMINDER),
                  "cancelled_status": str(Status.CANCELLED)}
 

@@ -1,7 +1,7 @@
 """October 2026 at one store, built through the real services (repair orders, calls with their
 surveys, complaints through their loop, appointments booked, confirmed, arrived and missed, a
-walk-in), customer care's occasions as its daily job leaves them, with every figure counted by hand. October 2026 has the
-National Day holidays (1–7 October; Saturday 10 October is a make-up working day)."""
+walk-in), customer care's occasions as its daily job leaves them, with every figure counted by hand.
+October 2026 has the National Day holidays (1–7 October; Saturday 10 October is a make-up working day)."""
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
