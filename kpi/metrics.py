@@ -190,6 +190,8 @@ def _repair_orders(period, key):
 def _appointments(kpi):
     """The appointment list of the period's slots, filtered to what `kpi` counts."""
     def drill(period, key):
+        if "advisor" in key and key["advisor"] is None:
+            return None  # the list has no "without an advisor" filter
         return _url("appointments:list", {
             "day_after": period.start.isoformat(), "day_before": period.last_day.isoformat(), "kpi": kpi,
             "store": key.get("store"), "advisor": key.get("advisor"), "source": key.get("channel"),
