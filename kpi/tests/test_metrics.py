@@ -137,6 +137,10 @@ def test_appointment_figures_by_channel_and_advisor(store_a, october, personas):
     mine = by_advisor.get((personas["advisor"].pk,))
     assert (mine["appointment_rate"].numerator, mine["appointment_rate"].denominator) == (2, 3)
     assert (mine["show_rate"].numerator, mine["show_rate"].denominator) == (2, 2)
+    request, params = _request(personas["manager"], mine["d2_confirmation_rate"].drill_url)
+    assert AppointmentFilter(params, request=request).qs.count() == 2
+    assert by_advisor.get((None,), "no_show_rate").numerator == 1  # a2, booked online
+    assert by_advisor.get((None,), "no_show_rate").drill_url is None
 
 
 @pytest.mark.django_db
