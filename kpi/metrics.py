@@ -336,8 +336,10 @@ FIGURES = {
         Figure("churn_rate", _("Churn rate"), ("customers", "churned"), ("customers", "with_visits"), PERCENT, False,
                drill=_customers_in_tier("churned"), group="customers",
                description=_("Churned customers out of the customers with at least one visit, now.")),
+        # An appointment is marked arrived only on its own day, so the booked arrivals of a period
+        # are the appointments of its days that were shown: the list's "shown" drill-down.
         Figure("appointment_rate", _("Appointment rate"), ("arrivals", "booked"), ("arrivals", "all"), PERCENT,
-               True, group="appointments",
+               True, drill=_appointments("shown"), group="appointments",
                description=_("Customers who came with an appointment out of all who came in the period "
                              "(with an appointment or as a walk-in), by the day they came.")),
         Figure("show_rate", _("Show rate"), ("appointments", "shown"), ("appointments", "due"), PERCENT, True,
