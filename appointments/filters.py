@@ -1,5 +1,7 @@
+from django import forms
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Store
 from aftersales.scoping import for_user
@@ -20,14 +22,28 @@ class AppointmentFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
+    # The KPI drill-down: exactly the appointments a figure counts (appointments.selectors.DUE_FILTERS).
+    kpi = django_filters.ChoiceFilter(label=_("Counted as"), method="filter_kpi", choices=[
+        ("due", pgettext_lazy("appointments counted", "Due")), ("shown", _("Arrived")),
+        ("no_shows", _("No-show")), ("online", _("Online self-booking")),
+        ("confirmed", pgettext_lazy("appointments counted", "Confirmed")),
+        ("from_reminder", _("Maintenance reminder")),
+    ])
+    advisor = django_filters.NumberFilter(field_name="advisor_id", widget=forms.HiddenInput)
+
     class Meta:
         model = Appointment
-        fields = ["store", "status", "source", "plate", "day"]
+        fields = ["store", "status", "source", "plate", "day", "kpi", "advisor"]
 
     def __init__(self, data=None, *, request):
         stores = for_user(Store.objects.all(), request.user)
         super().__init__(data, queryset=for_user(Appointment.objects.all(), request.user), request=request)
         self.filters["store"].queryset = stores
+
+    def filter_kpi(self, queryset, name, value):
+        from .selectors import DUE_FILTERS
+
+        return queryset.filter(DUE_FILTERS[value]) if value in DUE_FILTERS else queryset
 
     def filter_plate(self, queryset, name, value):
         key = plate_key(value)

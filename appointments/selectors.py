@@ -27,19 +27,31 @@ def _grouped(queryset, by, **aggregates):
     return {row.pop(field): row for row in queryset.values(field).annotate(**aggregates).order_by()}
 
 
+_STANDING = ~Q(status=Status.CANCELLED)
+# The counts of the appointments due in a period (their slot falls in it), defined once for the
+# pages, the KPI module, the list's drill-down filter and the tests: `due` all but cancelled,
+# `shown` arrived or completed, `no_shows`, `cancelled`, `online` (booked online, not cancelled),
+# `confirmed` (not cancelled and confirmed before the day: the D-2 call or otherwise),
+# `from_reminder` (booked from a maintenance reminder, not cancelled).
+DUE_FILTERS = {
+    "due": _STANDING,
+    "shown": Q(status__in=ARRIVED),
+    "no_shows": Q(status=Status.NO_SHOW),
+    "cancelled": Q(status=Status.CANCELLED),
+    "online": Q(source=Appointment.Source.ONLINE) & _STANDING,
+    "confirmed": Q(confirmed_at__isnull=False) & _STANDING,
+    "from_reminder": Q(source=Appointment.Source.MAINTENANCE_REMINDER) & _STANDING,
+}
+DUE_COUNTS = {name: Count("pk", filter=condition) for name, condition in DUE_FILTERS.items()}
+
+
 def appointment_counts(store, first: dt.date, last: dt.date, *, by=None):
     """For appointments whose time falls in the period: `due` (all but cancelled), `shown`
     (arrived or completed), `no_shows`, `cancelled`, `online` (booked online, not cancelled)."""
     start, end = _period(store, first, last)
     queryset = Appointment.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end)
-    return _grouped(
-        queryset, by,
-        due=Count("pk", filter=~Q(status=Status.CANCELLED)),
-        shown=Count("pk", filter=Q(status__in=ARRIVED)),
-        no_shows=Count("pk", filter=Q(status=Status.NO_SHOW)),
-        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-        online=Count("pk", filter=Q(source=Appointment.Source.ONLINE) & ~Q(status=Status.CANCELLED)),
-    )
+    names = ("due", "shown", "no_shows", "cancelled", "online")
+    return _grouped(queryset, by, **{name: DUE_COUNTS[name] for name in names})
 
 
 def arrival_counts(store, first: dt.date, last: dt.date, *, by=None):
@@ -74,10 +86,103 @@ def confirmation_counts(store, first: dt.date, last: dt.date):
     (confirmed before the day: the D-2 call or otherwise)."""
     start, end = _period(store, first, last)
     queryset = Appointment.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end)
-    return queryset.aggregate(
-        to_confirm=Count("pk", filter=~Q(status=Status.CANCELLED)),
-        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False) & ~Q(status=Status.CANCELLED)),
-    )
+    return queryset.aggregate(to_confirm=DUE_COUNTS["due"], confirmed=DUE_COUNTS["confirmed"])
+
+
+# --- Figures for the KPI module (kpi.metrics reads appointments only through these) ----------------
+# One aggregate statement each, grouped by the dimensions asked for and by a period bucket
+# (day … year); the period is [start, end) in local dates of `zone`.
+KPI_DIMENSIONS = {"store": "store_id", "advisor": "advisor_id", "channel": "source"}
+BUCKETS = ("day", "week", "month", "quarter", "year")
+
+
+def _local_bounds(start, end, zone):
+    return (dt.datetime.combine(start, dt.time(), tzinfo=zone), dt.datetime.combine(end, dt.time(), tzinfo=zone))
+
+
+def kpi_appointments_due(*, store_ids, start: dt.date, end: dt.date, zone):
+    """The appointments whose slot starts in [start, end) (local dates of `zone`), cancelled ones
+    included (DUE_COUNTS leaves them out of every count but `cancelled`)."""
+    begin, finish = _local_bounds(start, end, zone)
+    return Appointment.objects.filter(store_id__in=store_ids, starts_at__gte=begin, starts_at__lt=finish)
+
+
+def kpi_appointment_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    """The appointments due in the period, by the local date of their slot: DUE_COUNTS (`due`,
+    `shown`, `no_shows`, `cancelled`, `online`, `confirmed`, `from_reminder`); one row per
+    dimension value (store, advisor, channel = the appointment's source) and bucket."""
+    from django.db.models.functions import Trunc
+
+    queryset = kpi_appointments_due(store_ids=store_ids, start=start, end=end, zone=zone)
+    values = {"bucket": Trunc("starts_at", bucket, tzinfo=zone)} if bucket else {}
+    fields = [KPI_DIMENSIONS[name] for name in by]
+    if not fields and not values:
+        return [queryset.aggregate(**DUE_COUNTS)]
+    rows = []
+    for row in queryset.values(*fields, **values).order_by().annotate(**DUE_COUNTS):
+        for name in by:
+            row[name] = row.pop(KPI_DIMENSIONS[name])
+        if "bucket" in row:
+            row["bucket"] = row["bucket"].date()
+        rows.append(row)
+    return rows
+
+
+def kpi_arrival_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    """Customers who came in the period, by the local date of their arrival (arrival_counts'
+    definition): `booked` (an appointment marked arrived, or since completed), `walk_in` (a
+    walk-in recorded at reception) and `all`; the appointment rate is booked / all. One statement
+    (the two tables unioned); by store and advisor (a walk-in has no channel)."""
+    from django.db import connection
+
+    from .models import WalkIn
+
+    if bucket is not None and bucket not in BUCKETS:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    unknown = set(by) - {"store", "advisor"}
+    if unknown:
+        raise ValueError(f"arrivals are not grouped by {sorted(unknown)}")
+    columns = [KPI_DIMENSIONS[name] for name in by]
+    if bucket:
+        columns.append("date_trunc(%(bucket)s, arrived_at AT TIME ZONE %(zone)s)::date")
+    select = "".join(f"{column} AS {name}, " for column, name in zip(columns, [*by, "bucket"], strict=False))
+    group = f" GROUP BY {', '.join(str(n + 1) for n in range(len(columns)))}" if columns else ""
+    begin, finish = _local_bounds(start, end, zone)
+    sql = f"""
+    SELECT {select}count(*) FILTER (WHERE booked) AS booked, count(*) FILTER (WHERE NOT booked) AS walk_in,
+           count(*) AS "all"
+    FROM (SELECT store_id, advisor_id, arrived_at, true AS booked FROM {Appointment._meta.db_table}
+          WHERE store_id = ANY(%(stores)s) AND status = ANY(%(arrived)s)
+            AND arrived_at >= %(begin)s AND arrived_at < %(finish)s
+          UNION ALL
+          SELECT store_id, advisor_id, arrived_at, false FROM {WalkIn._meta.db_table}
+          WHERE store_id = ANY(%(stores)s) AND arrived_at >= %(begin)s AND arrived_at < %(finish)s) arrivals
+    {group}"""
+    params = {"stores": list(store_ids), "arrived": [str(status) for status in ARRIVED], "begin": begin,
+              "finish": finish, "bucket": bucket, "zone": str(zone)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def kpi_today(*, store_ids, day: dt.date, zone) -> dict:
+    """Today's operational counts: the day's appointments (not cancelled) and those arrived so far."""
+    return kpi_appointments_due(store_ids=store_ids, start=day, end=day + dt.timedelta(days=1), zone=zone).aggregate(
+        due=DUE_COUNTS["due"], shown=DUE_COUNTS["shown"])
+
+
+def reminder_booking_exists(*, customer, since, within_days_param):
+    """SQL of "the customer booked an appointment from a maintenance reminder (not cancelled) in
+    [since, since + N days)", for customer care's conversion count (visits.care.selectors): the
+    columns `customer` and `since` are the caller's, N its named parameter. Returns (sql, params)."""
+    table = Appointment._meta.db_table
+    sql = (f"EXISTS (SELECT 1 FROM {table} ap WHERE ap.customer_id = {customer} "
+           f"AND ap.source = %(reminder_source)s AND ap.status <> %(cancelled_status)s "
+           f"AND ap.created_at >= {since} "
+           f"AND ap.created_at < {since} + make_interval(days => %({within_days_param})s))")
+    return sql, {"reminder_source": str(Appointment.Source.MAINTENANCE_REMINDER),
+                 "cancelled_status": str(Status.CANCELLED)}
 
 
 def day_book(store, day):

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+import appointments.selectors as appointment_selectors
 import complaints.selectors as complaint_selectors
 import customers.selectors as customer_selectors
 import visits.selectors as visit_selectors
@@ -140,6 +141,10 @@ SOURCES = {
                frozenset({"store", "advisor", "repair_type"})),
         Source("customers", customer_selectors.kpi_customer_counts, frozenset({"store"}), snapshot=True),
         Source("mystery_shopper", _mystery_shopper_counts, frozenset({"store", "advisor"})),
+        Source("appointments", appointment_selectors.kpi_appointment_counts,
+               frozenset({"store", "advisor", "channel"})),
+        Source("arrivals", appointment_selectors.kpi_arrival_counts, frozenset({"store", "advisor"})),
+        Source("care", visit_selectors.kpi_care_counts, frozenset({"store"})),
     )
 }
 
@@ -180,6 +185,18 @@ def _repair_orders(period, key):
         "opened_after": period.start.isoformat(), "opened_before": period.last_day.isoformat(), "counted": "true",
         "store": key.get("store"), "advisor": key.get("advisor"), "repair_type": key.get("repair_type"),
     })
+
+
+def _appointments(kpi):
+    """The appointment list of the period's slots, filtered to what `kpi` counts."""
+    def drill(period, key):
+        if "advisor" in key and key["advisor"] is None:
+            return None  # the list has no "without an advisor" filter
+        return _url("appointments:list", {
+            "day_after": period.start.isoformat(), "day_before": period.last_day.isoformat(), "kpi": kpi,
+            "store": key.get("store"), "advisor": key.get("advisor"), "source": key.get("channel"),
+        })
+    return drill
 
 
 # --- Figures ------------------------------------------------------------------------------------------
@@ -319,6 +336,39 @@ FIGURES = {
         Figure("churn_rate", _("Churn rate"), ("customers", "churned"), ("customers", "with_visits"), PERCENT, False,
                drill=_customers_in_tier("churned"), group="customers",
                description=_("Churned customers out of the customers with at least one visit, now.")),
+        # An appointment is marked arrived only on its own day, so the booked arrivals of a period
+        # are the appointments of its days that were shown: the list's "shown" drill-down.
+        Figure("appointment_rate", _("Appointment rate"), ("arrivals", "booked"), ("arrivals", "all"), PERCENT,
+               True, drill=_appointments("shown"), group="appointments",
+               description=_("Customers who came with an appointment out of all who came in the period "
+                             "(with an appointment or as a walk-in), by the day they came.")),
+        Figure("show_rate", _("Show rate"), ("appointments", "shown"), ("appointments", "due"), PERCENT, True,
+               drill=_appointments("shown"), group="appointments",
+               description=_("Appointments arrived (or since completed) out of the appointments due in the "
+                             "period (by the day of the slot, not cancelled).")),
+        Figure("no_show_rate", _("No-show rate"), ("appointments", "no_shows"), ("appointments", "due"), PERCENT,
+               False, drill=_appointments("no_shows"), group="appointments",
+               description=_("Appointments marked no-show out of the appointments due in the period.")),
+        Figure("online_share", _("Online share"), ("appointments", "online"), ("appointments", "due"), PERCENT,
+               True, drill=_appointments("online"), group="appointments",
+               description=_("Appointments the customers booked online out of the appointments due in the "
+                             "period.")),
+        Figure("d2_confirmation_rate", _("D-2 confirmation rate"), ("appointments", "confirmed"),
+               ("appointments", "due"), PERCENT, True, drill=_appointments("confirmed"), group="appointments",
+               description=_("Appointments confirmed before their day (the D-2 call or otherwise) out of the "
+                             "appointments due in the period.")),
+        Figure("reminder_conversion", _("Maintenance reminders → bookings"), ("care", "reminders_booked"),
+               ("care", "reminders"), PERCENT, True, group="care",
+               description=_("Maintenance reminders sent in the period followed within 30 days by a booking from "
+                             "the reminder or a repair order (neither cancelled).")),
+        Figure("renewal_rate", _("Insurance renewal rate"), ("care", "renewed_here"), ("care", "renewal_base"),
+               PERCENT, True, group="care",
+               description=_("Policies expiring in the period renewed with us, out of those the renewal calls "
+                             "covered (a car sold leaves the base).")),
+        Figure("won_back", _("Lost customers won back"), ("care", "won_back"), ("care", "recalled"), PERCENT, True,
+               group="care",
+               description=_("Lost customers recalled in the period who opened a repair order within 180 days "
+                             "of the recall.")),
     ]
 }
 # The figures of the dashboard and the report, in the order they are shown.
@@ -327,16 +377,14 @@ HEADLINE = [
     "fixed_right_first_time", "mystery_shopper_score", "dissatisfactions", "complaints", "complaint_rate",
     "acknowledged_24h", "answered_3d", "closed_on_time", "time_to_close", "reopened", "repeat_complaints",
     "repair_orders", "loyal_customers", "lapsing_customers", "churned_customers", "churn_rate",
+    "appointment_rate", "show_rate", "no_show_rate", "online_share", "d2_confirmation_rate",
+    "reminder_conversion", "renewal_rate", "won_back",
 ]
 # The report shows every figure: the headline ones, then each CSI dimension.
 REPORT = HEADLINE + [key for key in FIGURES if key not in HEADLINE]
 # Figures the design asks for whose app does not exist on this branch yet; each becomes a Source
 # calling that app's selector and a Figure here when the app lands.
-NOT_YET = {
-    "appointment_rate": "appointments", "show_rate": "appointments", "no_show_rate": "appointments",
-    "online_share": "appointments", "d2_confirmation_rate": "appointments",
-    "reminder_conversion": "care", "renewal_rate": "care",
-}
+NOT_YET: dict[str, str] = {}
 
 
 # --- Computing -----------------------------------------------------------------------------------------

@@ -82,7 +82,79 @@ def recount(store, start: dt.date, end: dt.date) -> dict:
     counts["mystery_shopper_score"] = (score_sum, checks)
     counts.update(loyal_customers=(loyal, None), lapsing_customers=(lapsing, None),
                   churned_customers=(churned, None), churn_rate=(churned, with_visits))
+    counts.update(_appointments(p))
+    counts.update(_care(p))
     return counts
+
+
+def _appointments(p):
+    due, shown, no_shows, online, confirmed = _one(
+        """SELECT count(*) FILTER (WHERE status <> 'cancelled'),
+                  count(*) FILTER (WHERE status IN ('arrived', 'completed')),
+                  count(*) FILTER (WHERE status = 'no_show'),
+                  count(*) FILTER (WHERE source = 'online' AND status <> 'cancelled'),
+                  count(*) FILTER (WHERE confirmed_at IS NOT NULL AND status <> 'cancelled')
+           FROM appointments_appointment
+           WHERE store_id = %(store)s AND starts_at >= %(begin)s AND starts_at < %(finish)s""", p)
+    (booked,) = _one(
+        """SELECT count(*) FROM appointments_appointment
+           WHERE store_id = %(store)s AND status IN ('arrived', 'completed')
+             AND arrived_at >= %(begin)s AND arrived_at < %(finish)s""", p)
+    (walk_ins,) = _one(
+        """SELECT count(*) FROM appointments_walkin
+           WHERE store_id = %(store)s AND arrived_at >= %(begin)s AND arrived_at < %(finish)s""", p)
+    return {
+        "appointment_rate": (booked, booked + walk_ins), "show_rate": (shown, due),
+        "no_show_rate": (no_shows, due), "online_share": (online, due), "d2_confirmation_rate": (confirmed, due),
+    }
+
+
+REMINDER_DAYS = 30
+WON_BACK_DAYS = 180
+
+
+def _care(p):
+    # Renewals: each policy (vehicle, expiry day) once, with its latest known outcome.
+    policies = {}
+    for vehicle_id, due_on, outcome, outcome_at in _all(
+        """SELECT vehicle_id, due_on, renewal_outcome, outcome_at FROM visits_careoccasion
+           WHERE kind = 'insurance' AND store_id = %(store)s AND due_on >= %(start)s AND due_on < %(end)s""", p):
+        known = policies.get((vehicle_id, due_on))
+        rank = (outcome != "", outcome_at or dt.datetime.min.replace(tzinfo=dt.UTC))
+        if known is None or rank > known[0]:
+            policies[(vehicle_id, due_on)] = (rank, outcome)
+    outcomes = [outcome for _rank, outcome in policies.values()]
+    renewed = sum(1 for outcome in outcomes if outcome == "renewed_here")
+    base = sum(1 for outcome in outcomes if outcome != "sold_car")
+
+    occasions = _all(
+        """SELECT kind, customer_id, created_at FROM visits_careoccasion
+           WHERE kind IN ('maintenance', 'recall') AND store_id = %(store)s
+             AND created_at >= %(begin)s AND created_at < %(finish)s""", p)
+    customers = list({row[1] for row in occasions})
+    orders = defaultdict(list)
+    for customer_id, opened_at in _all(
+        """SELECT customer_id, opened_at FROM customers_servicevisit
+           WHERE customer_id = ANY(%(customers)s) AND status <> 'cancelled'""", {"customers": customers}):
+        orders[customer_id].append(opened_at)
+    bookings = defaultdict(list)
+    for customer_id, created_at in _all(
+        """SELECT customer_id, created_at FROM appointments_appointment
+           WHERE customer_id = ANY(%(customers)s) AND source = 'maintenance_reminder'
+             AND status <> 'cancelled'""", {"customers": customers}):
+        bookings[customer_id].append(created_at)
+    reminders = booked = recalled = won = 0
+    for kind, customer_id, created_at in occasions:
+        if kind == "maintenance":
+            reminders += 1
+            limit = created_at + dt.timedelta(days=REMINDER_DAYS)
+            booked += any(created_at <= when < limit for when in orders[customer_id] + bookings[customer_id])
+        else:
+            recalled += 1
+            limit = created_at + dt.timedelta(days=WON_BACK_DAYS)
+            won += any(created_at < when < limit for when in orders[customer_id])
+    return {"reminder_conversion": (booked, reminders), "renewal_rate": (renewed, base),
+            "won_back": (won, recalled)}
 
 
 def _complaints(store, p, zone, orders):

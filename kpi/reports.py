@@ -55,6 +55,7 @@ def report_context(store, period: Period) -> dict:
         "dissatisfied": visit_selectors.kpi_dissatisfied(store_ids=[store.pk], start=period.start, end=period.end,
                                                          zone=zone, limit=ROW_LIMIT),
         "actions": actions_for_report(store, figures),
+        "lost_reasons": lost_reasons_table(store, period),
         "complaints": complaint_selectors.kpi_complaint_rows(store_ids=[store.pk], start=period.start,
                                                              end=period.end, zone=zone, limit=ROW_LIMIT),
     }
@@ -126,6 +127,11 @@ def build_workbook(context) -> bytes:
             as_text(item["description"]), as_text(item["root_cause"]), as_text(item["corrective_action"]),
             item["rounds"],
         ])
+    lost = workbook.create_sheet(_("Lost customers' reasons")[:31])
+    reasons = context["lost_reasons"]
+    lost.append([_("Why they stayed away"), *[f"{month:%Y-%m}" for month in reasons["months"]], _("Total")])
+    for item in reasons["rows"]:
+        lost.append([item["label"], *item["counts"], item["total"]])
     actions = workbook.create_sheet(_("Corrective actions")[:31])
     actions.append([_("Action"), _("Figure"), _("Before"), _("After"), _("Owner"), _("Due"), _("State")])
     for item in context["actions"]:
@@ -156,6 +162,25 @@ def _local(moment, store):
 
 
 ACTION_LIMIT = 200
+
+
+def lost_reasons_table(store, period: Period) -> dict:
+    """Why the lost customers stayed away (their recall calls' answers), per month of the report's
+    last REPORT_MONTHS months: {"months": [...], "rows": [{"label", "counts": [...], "total"}]},
+    the reasons most frequent in the report's month first."""
+    months = [month.start for month in metrics.months_back(period, REPORT_MONTHS)]
+    counts = {}
+    labels = {}
+    for row in visit_selectors.lost_customer_reasons(store_ids=[store.pk], since=months[0], until=period.end):
+        labels[row["recall_reason"]] = row["label"]
+        counts[(row["recall_reason"], row["month"])] = counts.get((row["recall_reason"], row["month"]), 0) + row[
+            "count"]
+    rows = [{"reason": reason, "label": label, "counts": [counts.get((reason, month), 0) for month in months]}
+            for reason, label in labels.items()]
+    for row in rows:
+        row["total"] = sum(row["counts"])
+    rows.sort(key=lambda row: (-row["counts"][-1], -row["total"], row["label"]))
+    return {"months": months, "rows": rows}
 
 
 def actions_for_report(store, figures):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+import appointments.selectors as appointment_selectors
 import complaints.selectors as complaint_selectors
 import visits.selectors as visit_selectors
 from aftersales.models import Store
@@ -82,6 +83,7 @@ def store_dashboard(store, *, today=None) -> dict:
         "rows": rows, "charts": charts,
         "queue": visit_selectors.kpi_queue_now(store_ids=[store.pk], today=today),
         "complaints_now": complaint_selectors.kpi_open_now(store_ids=[store.pk], now=now),
+        "appointments_today": appointment_selectors.kpi_today(store_ids=[store.pk], day=today, zone=zone),
     }
 
 

@@ -24,7 +24,8 @@ from .reports import as_text
 from .views import VIEW, _month, _store
 
 SCORECARD = ["repair_orders", "return_visit_rate", "contact_rate", "satisfaction_rate", "average_score",
-             "dissatisfactions", "complaints", "complaint_rate", "mystery_shopper_score"]
+             "dissatisfactions", "complaints", "complaint_rate", "mystery_shopper_score", "appointment_rate",
+             "show_rate", "d2_confirmation_rate"]
 MS_LIMIT = 100
 ACTION_LIMIT = 200
 

@@ -407,6 +407,8 @@ def _renamed(rows, dimensions, names):
 from .care.selectors import (  # noqa: E402,F401
     customer_care,
     insurers_chosen_elsewhere,
+    kpi_care_counts,
+    lost_customer_reasons,
     recall_reasons_by_month,
     renewal_rate,
     won_back_by_month,

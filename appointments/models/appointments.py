@@ -101,6 +101,9 @@ class Appointment(models.Model):
                          condition=models.Q(advisor__isnull=False)),
             models.Index(fields=["customer", "-starts_at"], name="appointment_customer"),
             models.Index(fields=["vehicle", "starts_at"], name="appointment_vehicle"),
+            # The KPI module's arrivals: appointments by the day the customer came.
+            models.Index(fields=["store", "arrived_at"], name="appointment_store_arrival",
+                         condition=models.Q(arrived_at__isnull=False)),
             # The no-show job: upcoming appointments by time.
             models.Index(fields=["starts_at"], name="appointment_upcoming",
                          condition=models.Q(status__in=["booked", "confirmed"])),

@@ -39,3 +39,33 @@ def test_counts_for_the_kpis(store_a, personas):
 def test_masking():
     assert selectors.mask_name("张三", "male") == "张**Mr"
     assert selectors.mask_plate("京A12345") == "京A·***45"
+
+
+def test_the_kpi_counts_agree_with_the_store_counts(store_a, personas):
+    from zoneinfo import ZoneInfo
+
+    advisor = make_day(store_a, personas)
+    zone = ZoneInfo("Asia/Shanghai")
+    week = {"store_ids": [store_a.pk], "start": TUESDAY, "end": TUESDAY + dt.timedelta(days=1), "zone": zone}
+    [row] = selectors.kpi_appointment_counts(**week)
+    assert {key: row[key] for key in ("due", "shown", "no_shows", "cancelled", "online")} == \
+        selectors.appointment_counts(store_a, TUESDAY, TUESDAY)
+    assert (row["confirmed"], row["from_reminder"]) == (1, 0)
+    assert selectors.kpi_arrival_counts(**week) == [selectors.arrival_counts(store_a, TUESDAY, TUESDAY)]
+    by_channel = {r["channel"]: r for r in selectors.kpi_appointment_counts(**week, by=("channel",))}
+    assert by_channel["online"]["no_shows"] == 1 and by_channel["phone"]["due"] == 2
+    [by_advisor] = [r for r in selectors.kpi_arrival_counts(**week, by=("store", "advisor"), bucket="month")
+                    if r["advisor"] == advisor.pk]
+    assert (by_advisor["store"], by_advisor["bucket"], by_advisor["all"]) == (store_a.pk, dt.date(2026, 12, 1), 2)
+    assert selectors.kpi_today(store_ids=[store_a.pk], day=TUESDAY, zone=zone) == {"due": 3, "shown": 1}
+    next_day = {**week, "start": week["end"], "end": week["end"] + dt.timedelta(days=1)}
+    assert selectors.kpi_arrival_counts(**next_day) == [{"booked": 0, "walk_in": 0, "all": 0}]
+
+
+def test_arrivals_have_no_channel(store_a):
+    import pytest
+    from zoneinfo import ZoneInfo
+
+    with pytest.raises(ValueError, match="not grouped"):
+        selectors.kpi_arrival_counts(store_ids=[store_a.pk], start=TUESDAY, end=TUESDAY, zone=ZoneInfo("UTC"),
+                                     by=("channel",))

@@ -1,6 +1,7 @@
 """October 2026 at one store, built through the real services (repair orders, calls with their
-surveys, complaints through their loop), with every figure counted by hand. October 2026 has the
-National Day holidays (1–7 October; Saturday 10 October is a make-up working day)."""
+surveys, complaints through their loop, appointments booked, confirmed, arrived and missed, a
+walk-in), customer care's occasions as its daily job leaves them, with every figure counted by hand.
+October 2026 has the National Day holidays (1–7 October; Saturday 10 October is a make-up working day)."""
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
@@ -14,6 +15,8 @@ from aftersales.tests.factories import (
     VehicleFactory,
 )
 from complaints.calendar import load_year
+from appointments import services as appointment_services
+from appointments.models import Appointment, ServiceType
 from complaints.services import register_complaint
 from customers.loyalty import refresh_loyalty
 from visits.services import record_attempt
@@ -39,7 +42,7 @@ def reached(followup, agent, when, score, fixed_right=True):
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=SHANGHAI)
 
 
-def build_october(store, *, agent, supervisor, now=NOW):
+def build_october(store, *, agent, supervisor, advisor, now=NOW):
     """Returns what was built; the expected figures are EXPECTED below."""
     load_year(2026)
     # Calls (maintenance and warranty: a call 3 days after the repair order).
@@ -94,7 +97,86 @@ def build_october(store, *, agent, supervisor, now=NOW):
     for days in (60, 120, 200, 300):
         ServiceVisitFactory(vehicle=loyal, opened_at=now - dt.timedelta(days=days))
     refresh_loyalty(store_ids=[store.pk], now=now)
-    return {"followups": [f1, f2, f3, f4, f5, f6, f7], "complaints": [c1, c2, c3, c5], "department": department}
+    appointments = build_appointments(store, advisor=advisor)
+    care = build_care(store, reminded=appointments["a4"].vehicle)
+    return {"followups": [f1, f2, f3, f4, f5, f6, f7], "complaints": [c1, c2, c3, c5], "department": department,
+            "appointments": appointments, "care": care}
+
+
+def build_appointments(store, *, advisor):
+    """a1 phone, confirmed on the D-2 call, arrived; a2 online, a no-show; a3 cancelled; a4 booked
+    from a maintenance reminder, confirmed, arrived and completed; a5 booked in October for
+    November; one walk-in on 22 October."""
+    service_type = ServiceType.objects.filter(store=store).order_by("pk").first()
+
+    def book(day, source, by, booked_on=15, hour=10):
+        vehicle = VehicleFactory(owner=CustomerFactory(store=store))
+        month = 11 if day < 10 else 10
+        return appointment_services.book(
+            store=store, customer=vehicle.owner, vehicle=vehicle, service_type=service_type,
+            starts_at=at(month, day, hour), source=source, by=by, advisor=advisor if by else None,
+            now=at(10, booked_on, 9))
+
+    source = Appointment.Source
+    a1 = book(20, source.PHONE, advisor)
+    a1.confirm(by=advisor, now=at(10, 18, 10))
+    a1.arrive(by=advisor, now=at(10, 20, 9, 50))
+    a2 = book(21, source.ONLINE, None)
+    a2.mark_no_show(now=at(10, 21, 12))
+    a3 = book(22, source.PHONE, advisor)
+    a3.cancel(by=advisor, reason="改天", now=at(10, 19, 10))
+    a4 = book(23, source.MAINTENANCE_REMINDER, advisor, booked_on=16)
+    a4.confirm(by=advisor, now=at(10, 21, 10))
+    a4.arrive(by=advisor, now=at(10, 23, 10, 5))
+    a4.complete(by=advisor, now=at(10, 23, 15))
+    a5 = book(3, source.PHONE, advisor, booked_on=28)
+    walk_in = appointment_services.record_walk_in(
+        store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store)), by=advisor, advisor=advisor,
+        now=at(10, 22, 11))
+    return {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "a5": a5, "walk_in": walk_in}
+
+
+def build_care(store, *, reminded):
+    """Customer care's occasions of October as the daily job leaves them, with the outcomes the
+    calls recorded: renewals (policies expiring in October), maintenance reminders and recalls."""
+    from visits.models import CareOccasion
+
+    kind = CareOccasion.Kind
+    made = []
+
+    def occasion(kind_, created, due_on=None, vehicle=None, **fields):
+        vehicle = vehicle or VehicleFactory(owner=CustomerFactory(store=store))
+        made.append(CareOccasion.objects.create(
+            store=store, customer=vehicle.owner, vehicle=vehicle, kind=kind_, created_at=created,
+            key=f"{kind_}:{vehicle.pk}:{len(made)}", due_on=due_on or created.date(), **fields))
+        return made[-1]
+
+    # Renewals: r1, r2 renewed with us; r3 elsewhere; r4 car sold; r5 not answered yet; r6 called
+    # twice (no answer, then renewed with us: the latest outcome counts once); r7 expires in November.
+    for outcome in ("renewed_here", "renewed_here", "renewed_elsewhere", "sold_car", ""):
+        occasion(kind.INSURANCE, at(9, 20, 8), due_on=dt.date(2026, 10, 20), renewal_outcome=outcome,
+                 outcome_at=at(9, 25, 10) if outcome else None)
+    twice = VehicleFactory(owner=CustomerFactory(store=store))
+    occasion(kind.INSURANCE, at(9, 10, 8), due_on=dt.date(2026, 10, 25), vehicle=twice)
+    occasion(kind.INSURANCE, at(9, 25, 8), due_on=dt.date(2026, 10, 25), vehicle=twice,
+             renewal_outcome="renewed_here", outcome_at=at(9, 26, 10))
+    occasion(kind.INSURANCE, at(10, 10, 8), due_on=dt.date(2026, 11, 5), renewal_outcome="renewed_here",
+             outcome_at=at(10, 12, 10))
+    # Maintenance reminders: m1 booked from it (a4, booked on 16 October); m2 came in for a repair
+    # order 10 days later; m3 came in 40 days later (too late); m4 nothing. (Their repair orders
+    # fall in November: October's repair orders stay those of the calls.)
+    occasion(kind.MAINTENANCE, at(10, 14, 9), vehicle=reminded)
+    m2 = occasion(kind.MAINTENANCE, at(10, 25, 9))
+    ServiceVisitFactory(vehicle=m2.vehicle, opened_at=at(11, 4, 9))
+    m3 = occasion(kind.MAINTENANCE, at(10, 6, 9))
+    ServiceVisitFactory(vehicle=m3.vehicle, opened_at=at(11, 15, 9))
+    occasion(kind.MAINTENANCE, at(10, 8, 9))
+    # Recalls: w1 came back a month later (won back); w2 did not; w3 is September's.
+    w1 = occasion(kind.RECALL, at(10, 9, 9), recall_reason="price", outcome_at=at(10, 9, 11))
+    ServiceVisitFactory(vehicle=w1.vehicle, opened_at=at(11, 9, 9))
+    occasion(kind.RECALL, at(10, 12, 9), recall_reason="moved", outcome_at=at(10, 12, 11))
+    occasion(kind.RECALL, at(9, 12, 9))
+    return made
 
 
 # Counted by hand from the story above.
@@ -130,4 +212,17 @@ EXPECTED = {
     "churned_customers": (1, None, Decimal("1")),
     # with at least one visit: the seven customers of the calls and the three above.
     "churn_rate": (1, 10, Decimal("10.0")),
+    # came in October: a1 and a4 with their appointments, one walk-in.
+    "appointment_rate": (2, 3, Decimal("66.7")),
+    # due in October: a1, a2, a4 (a3 cancelled, a5 November's); shown a1, a4.
+    "show_rate": (2, 3, Decimal("66.7")),
+    "no_show_rate": (1, 3, Decimal("33.3")),
+    "online_share": (1, 3, Decimal("33.3")),
+    "d2_confirmation_rate": (2, 3, Decimal("66.7")),
+    # reminders of October: m1 (booked), m2 (repair order in 10 days), m3 (40 days: too late), m4.
+    "reminder_conversion": (2, 4, Decimal("50.0")),
+    # policies expiring in October: r1–r5 and r6 once; renewed with us r1, r2, r6; r4 sold leaves the base.
+    "renewal_rate": (3, 5, Decimal("60.0")),
+    # recalled in October: w1 (back in November), w2.
+    "won_back": (1, 2, Decimal("50.0")),
 }

@@ -4,6 +4,7 @@ import pytest
 from django.http import QueryDict
 from django.test import RequestFactory
 
+from appointments.filters import AppointmentFilter
 from complaints.filters import ComplaintFilter
 from customers.filters import CustomerFilter, ServiceVisitFilter
 from customers.models import Customer, ServiceVisit
@@ -15,7 +16,8 @@ from .month import EXPECTED, OCTOBER, SHANGHAI, build_october
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 def month_table(store, **kwargs):
@@ -110,7 +112,9 @@ def test_every_drill_down_lists_exactly_what_its_figure_counts(store_a, october,
         if url is None:
             continue
         request, params = _request(manager, url)
-        if url.startswith("/complaints/"):
+        if url.startswith("/appointments/"):
+            count = AppointmentFilter(params, request=request).qs.count()
+        elif url.startswith("/complaints/"):
             count = ComplaintFilter(params, request=request).qs.count()
         elif url.startswith("/customers/repair-orders/"):
             count = ServiceVisitFilter(params, queryset=ServiceVisit.objects.filter(store=store_a),
@@ -120,4 +124,40 @@ def test_every_drill_down_lists_exactly_what_its_figure_counts(store_a, october,
         expected = value.denominator if value.figure.drill_counts == "denominator" else value.numerator
         assert count == expected, (key, url)
         checked += 1
-    assert checked >= 12
+    assert checked >= 17
+
+
+@pytest.mark.django_db
+def test_appointment_figures_by_channel_and_advisor(store_a, october, personas):
+    by_channel = month_table(store_a, by=("channel",))
+    assert by_channel.get(("online",), "no_show_rate").value == 100
+    assert by_channel.get(("maintenance_reminder",), "show_rate").value == 100
+    assert "appointment_rate" not in by_channel.get(("online",))  # a walk-in has no channel
+    by_advisor = month_table(store_a, by=("advisor",))
+    mine = by_advisor.get((personas["advisor"].pk,))
+    assert (mine["appointment_rate"].numerator, mine["appointment_rate"].denominator) == (2, 3)
+    assert (mine["show_rate"].numerator, mine["show_rate"].denominator) == (2, 2)
+    request, params = _request(personas["manager"], mine["d2_confirmation_rate"].drill_url)
+    assert AppointmentFilter(params, request=request).qs.count() == 2
+    assert by_advisor.get((None,), "no_show_rate").numerator == 1  # a2, booked online
+    assert by_advisor.get((None,), "no_show_rate").drill_url is None
+
+
+@pytest.mark.django_db
+def test_care_figures_by_month_bucket(store_a, october):
+    table = metrics.compute(store_ids=[store_a.pk], period=Period("span", Period.month(2026, 9).start,
+                            Period.month(2026, 11).end), zone=SHANGHAI, bucket="month", figures=["won_back",
+                            "renewal_rate", "show_rate"])
+    september = table.get((Period.month(2026, 9).start,))
+    november = table.get((Period.month(2026, 11).start,))
+    assert (september["won_back"].numerator, september["won_back"].denominator) == (0, 1)  # w3
+    assert (november["renewal_rate"].numerator, november["renewal_rate"].denominator) == (1, 1)  # r7
+    assert (november["show_rate"].numerator, november["show_rate"].denominator) == (0, 1)  # a5
+
+
+@pytest.mark.django_db
+def test_the_appointment_list_counts_exactly_each_appointment_figure(store_a, october, personas):
+    row = month_table(store_a).get(())
+    for key in ("appointment_rate", "show_rate", "no_show_rate", "online_share", "d2_confirmation_rate"):
+        request, params = _request(personas["manager"], row[key].drill_url)
+        assert AppointmentFilter(params, request=request).qs.count() == row[key].numerator, key

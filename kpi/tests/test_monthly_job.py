@@ -25,7 +25,8 @@ def people(make_user, store_a, store_b, personas):
     manager_a = make_user("manager", [store_a], username="ma", email="ma@example.cn")
     manager_b = make_user("manager", [store_b], username="mb", email="mb@example.cn")
     director = make_user("manager", [], username="dir", email="dir@example.cn", all_stores=True)
-    build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
     return {"a": manager_a, "b": manager_b, "director": director}
 
 

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 @pytest.fixture
@@ -55,12 +56,15 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, personas, store_a
     client.force_login(manager_b)
     with CaptureQueriesContext(connection) as empty:
         assert client.get(reverse("kpi:dashboard")).status_code == 200
-    build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
     client.force_login(personas["manager"])
     with CaptureQueriesContext(connection) as full:
         response = client.get(reverse("kpi:dashboard"))
     assert response.status_code == 200
-    assert len(full) == len(empty) <= 20, [q["sql"][:80] for q in full.captured_queries]
+    # 16 before appointments and care: +3 for their sources (appointments, arrivals, care) and +1
+    # for today's appointments.
+    assert len(full) == len(empty) == 20, [q["sql"][:80] for q in full.captured_queries]
 
 
 def test_figures_off_target_are_red_and_first(client, personas, october, store_a):
@@ -160,6 +164,23 @@ def test_the_report_page_and_its_workbook(client, personas, october, settings):
     assert first == "'Trend'!$B$2:$B$7" and header[1] == "Return-visit rate"
     complaints = workbook.worksheets[3]
     assert complaints.max_row == 4
+    assert values["Show rate"][2] == 66.7 and values["Show rate"][5:7] == (2, 3)
+    assert values["Insurance renewal rate"][5:7] == (3, 5)
+
+
+def test_the_report_lists_the_lost_customers_reasons_by_month(client, personas, october, settings):
+    client.force_login(personas["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("kpi:store_report", args=["a", 2026, 10]))
+    table = response.context["lost_reasons"]
+    assert [f"{month:%Y-%m}" for month in table["months"]][-1] == "2026-10"
+    assert {row["label"]: row["counts"][-1] for row in table["rows"]} == {"Price": 1, "Moved away": 1}
+    assert 'data-testid="report-lost-reasons"' in response.content.decode()
+    response = client.get(reverse("kpi:store_report_xlsx", args=["a", 2026, 10]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook["Lost customers' reasons"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Price"][-2:] == (1, 1) and rows["Moved away"][-1] == 1
 
 
 def test_customer_words_never_become_a_formula(client, personas, store_a):
@@ -187,3 +208,34 @@ def test_a_director_s_store_dashboard_drills_into_that_store_only(client, direct
     rows = {row["figure"].key: row for row in response.context["rows"]}
     assert f"store={store_b.pk}" in rows["complaints"]["now"].drill_url
     assert rows["complaints"]["now"].numerator == 0
+
+
+def test_today_s_appointments_and_arrivals_link_to_exactly_those(client, personas, store_a, monkeypatch):
+    import datetime as dt
+
+    from django.http import QueryDict
+    from django.test import RequestFactory
+
+    from appointments.filters import AppointmentFilter
+    from appointments.tests.factories import NOW, TUESDAY, at, book
+    from kpi import selectors
+
+    advisor = personas["advisor"]
+    arrived = book(store_a, advisor, advisor=advisor)
+    arrived.arrive(by=advisor, now=at(TUESDAY, 9, 55))
+    book(store_a, advisor, starts_at=at(TUESDAY, 15))
+    book(store_a, advisor, starts_at=at(TUESDAY, 16)).cancel(by=advisor, reason="改天", now=NOW)
+    book(store_a, advisor, starts_at=at(TUESDAY + dt.timedelta(days=1), 10))
+    monkeypatch.setattr(selectors, "local_today", lambda store: TUESDAY)
+    client.force_login(personas["manager"])
+    html = client.get(reverse("kpi:dashboard")).content.decode()
+    for testid, expected in (("appointments-today", 2), ("appointments-arrived", 1)):
+        start = html.index(f'data-testid="{testid}"')
+        anchor = html.rindex("<a ", 0, start)
+        url = html[anchor:start].split('href="')[1].split('"')[0].replace("&amp;", "&")
+        assert html[start:].split(">")[1].split("<")[0] == str(expected)
+        path, _sep, query = url.partition("?")
+        request = RequestFactory().get(path)
+        request.user = personas["manager"]
+        assert AppointmentFilter(QueryDict(query), request=request).qs.count() == expected, url
+        assert client.get(url).status_code == 200

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 def run(*args):
@@ -58,6 +59,19 @@ def test_a_kept_report_that_no_longer_matches_fails(store_a, personas, october):
     # The job revises the kept report; then it matches again.
     build_monthly_reports(now=dt.datetime(2026, 11, 2, 7, 15, tzinfo=SHANGHAI))
     assert run("--month", "2026-10", "--store", "a")[0] == 0
+
+
+def test_a_report_kept_before_a_figure_existed_is_not_a_difference(store_a, october):
+    from kpi.models import MonthlyReport
+
+    build_monthly_reports(now=dt.datetime(2026, 11, 1, 7, 15, tzinfo=SHANGHAI))
+    kept = MonthlyReport.objects.get(store=store_a, month=dt.date(2026, 10, 1))
+    kept.figures = {key: data for key, data in kept.figures.items() if key != "show_rate"}
+    kept.save(update_fields=["figures"])
+    code, out, _err = run("--month", "2026-10", "--store", "a")
+    assert code == 0, out
+    assert "show_rate: not in the kept report (added later); records (2, 3)" in out
+    assert "renewal_rate: report (3, 5) records (3, 5) ok" in out
 
 
 def test_bad_arguments_say_what_is_wrong(store_a):

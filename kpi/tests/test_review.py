@@ -20,7 +20,8 @@ OCTOBER = Period.month(2026, 10)
 
 @pytest.fixture
 def october(store_a, personas):
-    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"])
+    return build_october(store_a, agent=personas["cs_agent"], supervisor=personas["cs_supervisor"],
+                         advisor=personas["advisor"])
 
 
 @pytest.fixture
@@ -48,6 +49,10 @@ def test_the_scorecard_shows_each_advisor_s_results(store_a, advisors):
     # adv2: f2 (reached, 3) and f3 (unreachable); no complaint, no check.
     assert (second["return_visit_rate"].value, second["contact_rate"].value) == (100, 50)
     assert second["complaints"].numerator == 0 and second["mystery_shopper_score"].display == "—"
+    # The advisor of the month's appointments: a1 and a4 came, with one walk-in; both confirmed.
+    booked = by_name["advisor_a"]["values"]
+    assert (booked["appointment_rate"].numerator, booked["appointment_rate"].denominator) == (2, 3)
+    assert (booked["show_rate"].value, booked["d2_confirmation_rate"].value) == (100, 100)
 
 
 def test_the_scorecard_exports_to_excel(client, personas, advisors, settings):

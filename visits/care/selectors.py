@@ -10,6 +10,26 @@ from django.db.models.functions import TruncMonth
 from visits.models import CareOccasion, RenewalOutcome
 
 WON_BACK_WITHIN_DAYS = 180
+# A maintenance reminder converts when the customer books an appointment from it (source
+# "maintenance reminder", not cancelled) or opens a repair order (not cancelled) within this many
+# days of the reminder; the same 30 days a campaign's "came in" counts.
+REMINDER_BOOKED_WITHIN_DAYS = 30
+
+# The latest outcome of each policy (vehicle, expiry day) of the renewal calls of [since, until):
+# renewal_rate and kpi_care_counts read policies through this one definition.
+_LATEST_RENEWALS = """
+    SELECT DISTINCT ON (o.vehicle_id, o.due_on) o.store_id, o.due_on, o.renewal_outcome
+    FROM visits_careoccasion o
+    WHERE o.kind = 'insurance' AND o.store_id = ANY(%(stores)s)
+      AND o.due_on >= %(since)s AND o.due_on < %(until)s
+    ORDER BY o.vehicle_id, o.due_on, (o.renewal_outcome <> '') DESC, o.outcome_at DESC NULLS LAST
+"""
+# A recalled customer is won back by a repair order (not cancelled) opened after the recall and
+# within WON_BACK_WITHIN_DAYS: won_back_by_month and kpi_care_counts share it.
+_WON_BACK = """EXISTS (
+    SELECT 1 FROM customers_servicevisit v
+    WHERE v.customer_id = o.customer_id AND v.status <> 'cancelled' AND v.opened_at > o.created_at
+      AND v.opened_at < o.created_at + make_interval(days => %(within)s))"""
 
 
 def renewal_rate(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
@@ -17,13 +37,7 @@ def renewal_rate(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
     with us, renewed elsewhere, not yet, sold, no answer yet; rate = renewed with us / those
     decided or still open (a sold car leaves the base)."""
     sql = """
-    WITH latest AS (
-        SELECT DISTINCT ON (o.vehicle_id, o.due_on) o.store_id, o.renewal_outcome
-        FROM visits_careoccasion o
-        WHERE o.kind = 'insurance' AND o.store_id = ANY(%(stores)s)
-          AND o.due_on >= %(since)s AND o.due_on < %(until)s
-        ORDER BY o.vehicle_id, o.due_on, (o.renewal_outcome <> '') DESC, o.outcome_at DESC NULLS LAST
-    )
+    WITH latest AS (""" + _LATEST_RENEWALS + """)
     SELECT store_id, count(*) AS due,
            count(*) FILTER (WHERE renewal_outcome = 'renewed_here') AS renewed_here,
            count(*) FILTER (WHERE renewal_outcome = 'renewed_elsewhere') AS renewed_elsewhere,
@@ -65,16 +79,26 @@ def recall_reasons_by_month(*, store_ids, since: dt.date, until: dt.date) -> lis
     )
 
 
+def lost_customer_reasons(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
+    """recall_reasons_by_month with each reason's label and the month as a date, for reports."""
+    from visits.models import RecallReason
+
+    labels = dict(RecallReason.choices)
+    rows = []
+    for row in recall_reasons_by_month(store_ids=store_ids, since=since, until=until):
+        month = row["month"]
+        rows.append({**row, "month": month.date() if isinstance(month, dt.datetime) else month,
+                     "label": str(labels.get(row["recall_reason"], row["recall_reason"]))})
+    return rows
+
+
 def won_back_by_month(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
     """Per store and month of the recall: customers recalled, and those of them who came back
     (a repair order opened after the recall, within WON_BACK_WITHIN_DAYS)."""
     sql = """
     SELECT o.store_id, date_trunc('month', o.created_at AT TIME ZONE s.time_zone)::date AS month,
            count(*) AS recalled,
-           count(*) FILTER (WHERE EXISTS (
-               SELECT 1 FROM customers_servicevisit v
-               WHERE v.customer_id = o.customer_id AND v.status <> 'cancelled' AND v.opened_at > o.created_at
-                 AND v.opened_at < o.created_at + make_interval(days => %(within)s))) AS won_back
+           count(*) FILTER (WHERE """ + _WON_BACK + """) AS won_back
     FROM visits_careoccasion o JOIN aftersales_store s ON s.id = o.store_id
     WHERE o.kind = 'recall' AND o.store_id = ANY(%(stores)s)
       AND o.created_at >= %(since)s AND o.created_at < %(until)s
@@ -85,6 +109,69 @@ def won_back_by_month(*, store_ids, since: dt.date, until: dt.date) -> list[dict
                              "within": WON_BACK_WITHIN_DAYS})
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def kpi_care_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
+    """Customer care for the KPI module, one statement, by store and period bucket ([start, end)
+    in local dates of `zone`):
+    - `renewals_due`, `renewed_here`, `renewal_base`: the policies expiring in the period (by
+      expiry day) with renewal_rate's definition — rate = renewed with us / (policies − cars sold);
+    - `reminders`, `reminders_booked`: maintenance reminders sent in the period (by the day the
+      occasion was made) and those followed within REMINDER_BOOKED_WITHIN_DAYS by a booking from the
+      reminder or a repair order (not cancelled either);
+    - `recalled`, `won_back`: lost-customer recalls made in the period and the customers won back
+      (won_back_by_month's definition)."""
+    from appointments.selectors import reminder_booking_exists
+
+    buckets = ("day", "week", "month", "quarter", "year")
+    if bucket is not None and bucket not in buckets:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    if set(by) - {"store"}:
+        raise ValueError("customer care is grouped by store only")
+    columns = ["store_id"] if "store" in by else []
+    if bucket:
+        columns.append("date_trunc(%(bucket)s, day::timestamp)::date")
+    select = "".join(f"{column} AS {name}, " for column, name in zip(columns, [*by, "bucket"], strict=False))
+    group = f" GROUP BY {', '.join(str(n + 1) for n in range(len(columns)))}" if columns else ""
+    booked, booked_params = reminder_booking_exists(customer="o.customer_id", since="o.created_at",
+                                                    within_days_param="booked_within")
+    sql = f"""
+    WITH latest AS ({_LATEST_RENEWALS}),
+    occasions AS (
+        SELECT store_id, due_on AS day, 'renewal' AS part, renewal_outcome AS outcome, false AS hit FROM latest
+        UNION ALL
+        SELECT o.store_id, (o.created_at AT TIME ZONE %(zone)s)::date, 'reminder', '',
+               {booked} OR EXISTS (
+                   SELECT 1 FROM customers_servicevisit v
+                   WHERE v.customer_id = o.customer_id AND v.status <> 'cancelled' AND v.opened_at >= o.created_at
+                     AND v.opened_at < o.created_at + make_interval(days => %(booked_within)s))
+        FROM visits_careoccasion o
+        WHERE o.kind = 'maintenance' AND o.store_id = ANY(%(stores)s)
+          AND o.created_at >= %(begin)s AND o.created_at < %(finish)s
+        UNION ALL
+        SELECT o.store_id, (o.created_at AT TIME ZONE %(zone)s)::date, 'recall', '', {_WON_BACK}
+        FROM visits_careoccasion o
+        WHERE o.kind = 'recall' AND o.store_id = ANY(%(stores)s)
+          AND o.created_at >= %(begin)s AND o.created_at < %(finish)s
+    )
+    SELECT {select}
+           count(*) FILTER (WHERE part = 'renewal') AS renewals_due,
+           count(*) FILTER (WHERE part = 'renewal' AND outcome = 'renewed_here') AS renewed_here,
+           count(*) FILTER (WHERE part = 'renewal' AND outcome <> 'sold_car') AS renewal_base,
+           count(*) FILTER (WHERE part = 'reminder') AS reminders,
+           count(*) FILTER (WHERE part = 'reminder' AND hit) AS reminders_booked,
+           count(*) FILTER (WHERE part = 'recall') AS recalled,
+           count(*) FILTER (WHERE part = 'recall' AND hit) AS won_back
+    FROM occasions{group}"""
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
+    finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
+    params = {"stores": list(store_ids), "since": start, "until": end, "begin": begin, "finish": finish,
+              "zone": str(zone), "bucket": bucket, "within": WON_BACK_WITHIN_DAYS,
+              "booked_within": REMINDER_BOOKED_WITHIN_DAYS, **booked_params}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def customer_care(customer, limit=50):
@@ -158,5 +245,5 @@ def _suppression_label(code):
     return choices(code).label if code in choices.values else code
 
 
-__all__ = ["campaign_progress", "customer_care", "insurers_chosen_elsewhere", "recall_reasons_by_month",
-           "renewal_rate", "won_back_by_month"]
+__all__ = ["campaign_progress", "customer_care", "insurers_chosen_elsewhere", "kpi_care_counts",
+           "lost_customer_reasons", "recall_reasons_by_month", "renewal_rate", "won_back_by_month"]

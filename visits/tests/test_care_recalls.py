@@ -99,4 +99,32 @@ def test_renewal_outcomes_make_the_renewal_rate_and_a_sold_car_stops_its_reminde
     [row] = renewal_rate(store_ids=[store_a.pk], since=today, until=today + dt.timedelta(days=60))
     assert (row["due"], row["renewed_here"], row["sold_car"]) == (4, 2, 1)
     assert row["rate"] == pytest.approx(2 / 3)
+    from visits.selectors import kpi_care_counts
+
+    [kpi] = kpi_care_counts(store_ids=[store_a.pk], start=today, end=today + dt.timedelta(days=60),
+                            zone=timezone.get_current_timezone())
+    assert (kpi["renewals_due"], kpi["renewed_here"], kpi["renewal_base"]) == (4, 2, 3)  # the same 2 / 3
     assert VehicleServiceDue.objects.get(vehicle=cars[3]).stopped_reason == "sold"
+
+
+def test_the_kpi_care_counts_use_the_won_back_and_renewal_definitions(store_a, personas):
+    from visits.selectors import kpi_care_counts
+
+    back, away = lost_customer(store_a), lost_customer(store_a)
+    run_daily_care()
+    visit(back, timezone.localdate() + dt.timedelta(days=3), 30_000)
+    today = timezone.localdate()
+    span = {"store_ids": [store_a.pk], "start": today.replace(day=1), "end": today + dt.timedelta(days=32),
+            "zone": timezone.get_current_timezone()}
+    [won] = won_back_by_month(store_ids=[store_a.pk], since=span["start"], until=span["end"])
+    [row] = kpi_care_counts(**span)
+    assert (row["recalled"], row["won_back"]) == (won["recalled"], won["won_back"]) == (2, 1)
+    [by_store] = kpi_care_counts(**span, by=("store",), bucket="month")
+    assert (by_store["store"], by_store["bucket"], by_store["won_back"]) == (store_a.pk, today.replace(day=1), 1)
+    renewals = renewal_rate(store_ids=[store_a.pk], since=span["start"], until=span["end"])
+    assert row["renewals_due"] == sum(r["due"] for r in renewals)
+    assert row["renewed_here"] == sum(r["renewed_here"] for r in renewals)
+    assert away
+    nothing = kpi_care_counts(**{**span, "store_ids": []})
+    assert nothing == [{"renewals_due": 0, "renewed_here": 0, "renewal_base": 0, "reminders": 0,
+                        "reminders_booked": 0, "recalled": 0, "won_back": 0}]

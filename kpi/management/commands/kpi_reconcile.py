@@ -40,6 +40,10 @@ class Command(BaseCommand):
             for key in metrics.REPORT:
                 on_report = shown.get(key)
                 report_pair = (on_report["numerator"], on_report["denominator"]) if on_report else None
+                if kept and on_report is None:
+                    # A figure added after the month was closed: the kept report never showed it.
+                    self.stdout.write(f"  {key}: not in the kept report (added later); records {counted[key]}")
+                    continue
                 if FIGURES[key].snapshot and kept:
                     # Customers by tier are as of the day the month was closed; now they may differ.
                     self.stdout.write(f"  {key}: {report_pair} as kept (a snapshot, not recounted)")
