@@ -61,6 +61,19 @@ def _empty_test_redis_database():
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language. A request through the test client leaves
+    its language active in the test's thread (LocaleMiddleware activates it there), so in random
+    order a test after an English request read English labels where the page spoke Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- Celery: a real worker consuming the test broker ----------------------------------------
 @pytest.fixture
 def celery_worker(transactional_db):
