@@ -2,6 +2,7 @@
 figures there and say how current they are. A real streaming replica of the test server
 (aftersales/testing/replica.py), paused and resumed, shows a lagging replica for what it is."""
 import datetime as dt
+import os
 
 import pytest
 from django.db import connection, connections, transaction
@@ -40,6 +41,8 @@ def streaming_replica(django_db_setup, django_db_blocker):
         try:
             replica = StreamingReplica(connections["default"])
         except ReplicaUnavailable as reason:
+            if os.environ.get("REPLICA_TESTS_REQUIRED"):
+                pytest.fail(f"no streaming replica here: {reason}; the replica tests are required here")
             pytest.skip(f"no streaming replica here: {reason}")
     try:
         replica.start()
