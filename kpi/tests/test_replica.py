@@ -1,14 +1,18 @@
 """Heavy reads off the primary: with a reports replica configured, the KPI pages read their
 figures there and say how current they are. A real streaming replica of the test server
 (aftersales/testing/replica.py), paused and resumed, shows a lagging replica for what it is."""
+import contextlib
 import datetime as dt
+import io
 import os
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from aftersales.db_routers import REPORTS, ReportsRouter, reading_reports
 from aftersales.testing.replica import ReplicaUnavailable, StreamingReplica, database_alias
@@ -57,6 +61,15 @@ def replica(streaming_replica):
     yield streaming_replica
     # A test that failed half way must not leave the next one a paused replica.
     streaming_replica.resume_replay()
+
+
+@contextlib.contextmanager
+def no_reports_database():
+    saved = connections.settings.pop(REPORTS)
+    try:
+        yield
+    finally:
+        connections.settings[REPORTS] = saved
 
 
 @pytest.fixture
@@ -154,3 +167,42 @@ def test_an_unreachable_replica_leaves_the_pages_on_the_primary(client, replica,
         reports.close()
         reports.settings_dict["HOST"] = socket_dir
     assert orders_on_the_dashboard(response) == 2 and response.context["freshness"] is None
+
+
+def test_the_replica_costs_the_dashboard_one_query_more(client, replica, manager, store_a):
+    add_orders(store_a, 2)
+    replica.wait_for_replay()
+    with no_reports_database(), CaptureQueriesContext(connection) as alone:
+        assert client.get(reverse("kpi:dashboard")).status_code == 200
+    with CaptureQueriesContext(connections[REPORTS]) as on_replica, \
+            CaptureQueriesContext(connection) as on_primary:
+        assert client.get(reverse("kpi:dashboard")).status_code == 200
+    # The figures moved to the replica, plus the one question of how current it is.
+    assert len(on_primary) + len(on_replica) == len(alone) + 1
+    assert sum("pg_last_xact_replay_timestamp" in query["sql"] for query in on_replica.captured_queries) == 1
+
+
+def test_the_report_workbook_says_how_current_its_figures_are(client, replica, manager, store_a):
+    month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    response = client.get(reverse("kpi:store_report_xlsx", args=[store_a.code, month.year, month.month]))
+    assert response.status_code == 200
+    summary = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    assert summary["B1"].value.startswith("数据截至") and summary["B1"].value.endswith("（副本）")
+
+
+def test_kpi_reconcile_compares_the_records_with_what_the_replica_shows(replica, store_a):
+    add_orders(store_a, 2)
+    replica.wait_for_replay()
+    month = f"{timezone.localdate():%Y-%m}"
+    out = io.StringIO()
+    call_command("kpi_reconcile", "--month", month, stdout=out)  # no SystemExit: the same figures
+    assert "（副本）" in out.getvalue() and "repair_orders: report (2, None) records (2, None) ok" in out.getvalue()
+
+    replica.pause_replay()
+    add_orders(store_a, 1)
+    replica.wait_for_receipt()
+    with pytest.raises(SystemExit) as exit_, override_settings(REPORTS_MAX_LAG_SECONDS=0):
+        call_command("kpi_reconcile", "--month", month, stdout=out, stderr=io.StringIO())
+    assert exit_.value.code == 1
+    assert "repair_orders: report (2, None) records (3, None) DIFFERENT" in out.getvalue()
+    assert "报表副本数据滞后" in out.getvalue()  # the site's language, as the pages say it
