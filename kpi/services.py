@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils import translation
 
+from aftersales.db_routers import reading_reports
 from aftersales.messaging.models import Channel
 from aftersales.messaging.services import queue_message
 from aftersales.models import Store, User
@@ -89,7 +90,11 @@ def _keep_and_send(store, members, period, now) -> int:
 
     if MonthlyReport.objects.filter(store=store, month=period.start).exists():
         return 0
-    figures = _figures(members, period)
+    # The figures from the reports replica when it is current; the kept report is the month's
+    # record, so never from a lagging one. (Revisions are read on the primary, in their
+    # transaction.)
+    with reading_reports(unless_lagging=True):
+        figures = _figures(members, period)
     try:
         with transaction.atomic():
             MonthlyReport.objects.create(store=store, month=period.start, figures=figures, built_at=now)
