@@ -43,6 +43,9 @@ def segment_customers(store_id, segment: dict, *, today=None):
     if segment.get("marketing_consent"):
         customers = customers.filter(Exists(CustomerConsent.objects.filter(
             customer=OuterRef("pk"), channel=CustomerConsent.Channel.MARKETING, granted=True)))
+    if segment.get("tags"):
+        # Any of the tags: `&&` on the GIN-indexed array.
+        customers = customers.filter(tags__overlap=list(segment["tags"]))
     if segment.get("birthday_month"):
         customers = customers.filter(birthday__month=int(segment["birthday_month"]))
     return customers.filter(~Q(do_not_contact=True))

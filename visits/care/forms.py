@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from customers.forms import TagsField
 from customers.models.people import LoyaltyTier
 from visits.models import RecallReason, RenewalOutcome
 
@@ -23,6 +24,7 @@ class SegmentForm(forms.Form):
     marketing_consent = forms.BooleanField(label=_("Only customers who agreed to marketing"), required=False,
                                            initial=True)
     birthday_month = forms.ChoiceField(label=_("Birthday month"), choices=MONTHS, required=False)
+    tags = TagsField(label=_("Tags"), help_text=_("Customers with any of these tags, separated by commas."))
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +42,7 @@ class SegmentForm(forms.Form):
         segment = {
             "tiers": data["tiers"], "model": data["model"].strip(), "warranty": data["warranty"],
             "marketing_consent": data["marketing_consent"], "birthday_month": data["birthday_month"],
+            "tags": data["tags"],
             "last_visit_after": data["last_visit_after"].isoformat() if data["last_visit_after"] else "",
             "last_visit_before": data["last_visit_before"].isoformat() if data["last_visit_before"] else "",
         }

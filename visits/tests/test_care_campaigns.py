@@ -163,3 +163,15 @@ def test_the_call_screen_offers_the_renewal_outcome_and_records_it(client, perso
     assert FollowUp.objects.get(pk=call.pk).status == "done"
     customer_page = client.get(reverse("customers:detail", args=[car.owner_id]))
     assert b'data-testid="care-occasion"' in customer_page.content
+
+
+@pytest.mark.django_db
+def test_the_segment_narrows_by_tags_any_of_them(store_a, personas, client):
+    club, group_buy = customers(store_a, 1, tags=["车友会"])[0], customers(store_a, 1, tags=["团购", "VIP"])[0]
+    customers(store_a, 2, tags=["其他"])
+    client.force_login(personas["manager"])
+    page = client.get(reverse("visits:campaign_new"), {"store": store_a.pk, "tags": "车友会，团购",
+                                                        "marketing_consent": "on"})
+    assert page.status_code == 200
+    assert page.context["found"]["count"] == 2
+    assert {c.pk for c in page.context["found"]["sample"]} == {club.pk, group_buy.pk}
