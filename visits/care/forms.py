@@ -26,9 +26,13 @@ class SegmentForm(forms.Form):
     birthday_month = forms.ChoiceField(label=_("Birthday month"), choices=MONTHS, required=False)
     tags = TagsField(label=_("Tags"), help_text=_("Customers with any of these tags, separated by commas."))
 
-    def __init__(self, *args, stores, **kwargs):
+    def __init__(self, *args, stores, every_store=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores
+        if every_store:
+            # A group campaign, for those who see every store (store scoping shows it to no one else).
+            self.fields["store"].required = False
+            self.fields["store"].empty_label = _("Every store (a group campaign)")
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.models import Store
-from aftersales.scoping import for_user, get_for_user_or_404
+from aftersales.scoping import for_user, get_for_user_or_404, sees_every_store
 from visits.models import Campaign, FollowUp
 
 from . import campaigns, selectors
@@ -33,12 +33,13 @@ def campaign_list(request):
 def campaign_new(request):
     stores = _stores(request)
     data = request.POST if request.method == "POST" else (request.GET if "store" in request.GET else None)
-    segment_form = SegmentForm(data, stores=stores, initial={"store": stores.first()})
+    segment_form = SegmentForm(data, stores=stores, every_store=sees_every_store(request.user),
+                               initial={"store": stores.first()})
     campaign_form = CampaignForm(request.POST if request.method == "POST" else None)
     found = None
     if data is not None and segment_form.is_valid():
-        store = segment_form.cleaned_data["store"]
-        found = campaigns.preview(store.pk, segment_form.segment())
+        store = segment_form.cleaned_data["store"]  # None: every store
+        found = campaigns.preview(store.pk if store else None, segment_form.segment())
         if request.method == "POST" and campaign_form.is_valid():
             campaign = campaigns.create_campaign(
                 store=store, by=request.user, segment=segment_form.segment(), **campaign_form.cleaned_data
