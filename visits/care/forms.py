@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from customers.forms import TagsField
 from customers.models.people import LoyaltyTier
-from visits.models import RecallReason, RenewalOutcome
 
 MONTHS = [("", "—")] + [(str(m), str(m)) for m in range(1, 13)]
 
@@ -66,12 +65,3 @@ class CampaignForm(forms.Form):
             raise forms.ValidationError(_("Choose an SMS, a call, or both."))
         return cleaned
 
-
-class CareOutcomeForm(forms.Form):
-    renewal_outcome = forms.ChoiceField(label=_("Renewal"), choices=RenewalOutcome.choices, required=False,
-                                        widget=forms.RadioSelect)
-    insurer = forms.CharField(label=_("Insurer"), max_length=50, required=False)
-    recall_reason = forms.ChoiceField(label=_("Why the customer stayed away"), choices=RecallReason.choices,
-                                      required=False, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Customer's words"), max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))

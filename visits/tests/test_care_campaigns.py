@@ -153,14 +153,17 @@ def test_the_call_screen_offers_the_renewal_outcome_and_records_it(client, perso
     agent = personas["cs_agent"]
     FollowUp.objects.filter(pk=call.pk).update(claimed_by=agent, claimed_until=timezone.now() + dt.timedelta(minutes=5))
     client.force_login(agent)
-    page = client.get(reverse("visits:call", args=[call.pk]))
-    assert b'data-testid="care-outcome-form"' in page.content
-    bad = client.post(reverse("visits:care_outcome", args=[call.pk]), {"renewal_outcome": "renewed_elsewhere"})
-    assert bad.status_code == 302 and CareOccasion.objects.get(vehicle=car).renewal_outcome == ""
-    client.post(reverse("visits:care_outcome", args=[call.pk]),
-                {"renewal_outcome": "renewed_elsewhere", "insurer": "人保"})
+    page = client.get(reverse("visits:call", args=[call.pk])).content.decode()
+    assert 'data-testid="call-result"' in page and 'value="renewed_elsewhere"' in page
+    assert 'data-testid="call-result-text"' in page and 'data-testid="care-call-subject"' in page
+    reached = {"outcome": "reached", "note": "", "call_result": "renewed_elsewhere"}
+    bad = client.post(reverse("visits:record_call", args=[call.pk]), reached)
+    assert bad.status_code == 400 and "请填写客户续保的保险公司" in bad.content.decode()
+    assert CareOccasion.objects.get(vehicle=car).renewal_outcome == ""
+    assert FollowUp.objects.get(pk=call.pk).status == "pending"
+    client.post(reverse("visits:record_call", args=[call.pk]), {**reached, "call_result_text": "人保"})
     occasion = CareOccasion.objects.get(vehicle=car)
-    assert (occasion.renewal_outcome, occasion.insurer) == ("renewed_elsewhere", "人保")
+    assert (occasion.renewal_outcome, occasion.insurer, occasion.outcome_by) == ("renewed_elsewhere", "人保", agent)
     assert FollowUp.objects.get(pk=call.pk).status == "done"
     customer_page = client.get(reverse("customers:detail", args=[car.owner_id]))
     assert b'data-testid="care-occasion"' in customer_page.content
