@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,47 @@ def clean_plate_value(raw):
         ) from None
 
 
+MAX_TAGS = 20
+TAG_LENGTH = 20
+_TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+def split_tags(raw) -> list[str]:
+    """'车友会，VIP, 车友会' → ['车友会', 'VIP']: commas (half or full width), 、 or semicolons
+    separate; whitespace is trimmed; repeats go (the first spelling stays)."""
+    tags, seen = [], set()
+    for part in _TAG_SEPARATORS.split(raw or ""):
+        tag = clean_text(part)
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    return tags
+
+
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas; cleaned to a list."""
+
+    def __init__(self, **kwargs):
+        # As a model form's field the ArrayField hands over its base field and size: not ours.
+        kwargs.pop("base_field", None)
+        kwargs["max_length"] = kwargs.get("max_length") or MAX_TAGS * (TAG_LENGTH + 2)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        tags = split_tags(super().to_python(value))
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(_("At most %(count)d tags."), params={"count": MAX_TAGS})
+        long = [tag for tag in tags if len(tag) > TAG_LENGTH]
+        if long:
+            raise ValidationError(_("A tag has at most %(length)d characters: %(tag)s"),
+                                  params={"length": TAG_LENGTH, "tag": long[0]})
+        return tags
+
+
 class StoreChoiceMixin:
     """Limits the store field to the stores the user works at."""
 
@@ -46,9 +89,10 @@ class CustomerForm(StoreChoiceMixin, forms.ModelForm):
         model = Customer
         fields = [
             "store", "name", "mobile", "gender", "birthday", "address", "source",
-            "preferred_language", "do_not_contact", "do_not_contact_reason", "notes",
+            "preferred_language", "do_not_contact", "do_not_contact_reason", "tags", "notes",
         ]
         widgets = {"birthday": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"tags": TagsField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,6 +112,7 @@ def merge_customers(*, kept: Customer, merged: Customer, by) -> CustomerMerge:
             kept.do_not_contact_since = merged.do_not_contact_since
         if merged.notes:
             kept.notes = "\n".join(filter(None, [kept.notes, merged.notes]))
+        kept.tags = kept.tags + [tag for tag in merged.tags if tag not in kept.tags]
         kept.save()
         merged.merged_into = kept
         merged.save(update_fields=["merged_into", "updated_at"])

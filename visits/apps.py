@@ -13,8 +13,11 @@ class VisitsConfig(AppConfig):
         from customers import panels
 
         from . import selectors
+        from .care.calls import register_calls
         from .care.receivers import recompute_due_after_repair_orders
 
         repair_orders_changed.connect(recompute_due_after_repair_orders, dispatch_uid="care_recompute_due")
+        # Care's calls, with the answers the call screen offers (renewal outcome, recall reason).
+        register_calls()
         # The return-visit section of the customer file (follow-ups, dissatisfactions, care).
         panels.register(panels.FilePart(key="calls", read=selectors.customer_calls))

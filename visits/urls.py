@@ -20,5 +20,4 @@ urlpatterns = [
     path("campaigns/new/", care_views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", care_views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/send/", care_views.campaign_send, name="campaign_send"),
-    path("calls/<int:pk>/care-outcome/", care_views.record_outcome, name="care_outcome"),
 ]

@@ -5,6 +5,7 @@ the message's idempotency key, so a send repeated after a crash is recognised by
 and delivered once.
 """
 import json
+import os
 import sys
 import threading
 import urllib.error
@@ -40,14 +41,26 @@ class FileSmsBackend:
 
     def send(self, message):
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{_safe(message.idempotency_key)}.json"
+        return self._write(message)
+
+    def send_many(self, messages):
+        """A batch: the directory checked once, then a file each (O_EXCL: the key decides)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return [self._write(message) for message in messages]
+
+    def _write(self, message):
+        name = _safe(message.idempotency_key)
+        content = json.dumps({"mobile": message.to, "text": message.body,
+                              "idempotency_key": message.idempotency_key}, ensure_ascii=False).encode()
         try:
-            with path.open("x", encoding="utf-8") as handle:
-                json.dump({"mobile": message.to, "text": message.body,
-                           "idempotency_key": message.idempotency_key}, handle, ensure_ascii=False)
+            handle = os.open(self.directory / f"{name}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            pass
-        return f"file-{path.stem}"
+            return f"file-{name}"
+        try:
+            os.write(handle, content)
+        finally:
+            os.close(handle)
+        return f"file-{name}"
 
 
 class HttpSmsBackend:

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.phones import normalize_mobile
-from customers.models import CustomerConsent
+from customers.models import Customer, CustomerConsent
 
 from .backends import SendError, backend_for
 from .kinds import KINDS, Purpose
@@ -107,16 +107,20 @@ def send_due_messages(*, now=None, max_messages=None) -> Counter:
 
 
 def _claim(now, limit):
-    """Claim up to `limit` due messages for this worker: queued and due, or sending with an
-    expired lease (its worker died). Rows another worker holds are skipped, not waited for."""
+    """Claim up to `limit` due messages for this worker in one statement: queued and due, or
+    sending with an expired lease (its worker died). Rows another worker holds are skipped, not
+    waited for. The claimed rows come back from the UPDATE itself; their stores and customers
+    are read once per batch (a store's hundreds of messages share one row)."""
+    from aftersales.models import Store
+
     token = uuid.uuid4()
     table = OutboundMessage._meta.db_table
+    fields = [f for f in OutboundMessage._meta.concrete_fields]
+    columns = ", ".join(f"m.{connection.ops.quote_name(f.column)}" for f in fields)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {table} SET status = 'sending', claim_token = %s, claimed_until = %s,
-                               attempts = attempts + 1
-            WHERE id IN (
+            WITH due AS (
                 SELECT id FROM {table}
                 WHERE status IN ('queued', 'sending') AND send_after <= %s
                   AND (status = 'queued' OR claimed_until < %s)
@@ -124,24 +128,41 @@ def _claim(now, limit):
                 LIMIT %s
                 FOR UPDATE SKIP LOCKED
             )
-            RETURNING id
+            UPDATE {table} AS m SET status = 'sending', claim_token = %s, claimed_until = %s,
+                                   attempts = m.attempts + 1
+            FROM due WHERE m.id = due.id
+            RETURNING {columns}
             """,
-            [token, now + LEASE, now, now, limit],
+            [now, now, limit, token, now + LEASE],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
+        rows = cursor.fetchall()
+    if not rows:
         return []
-    return list(
-        OutboundMessage.objects.filter(pk__in=ids, claim_token=token)
-        .select_related("store", "customer")
-        .order_by("send_after", "pk")
-    )
+    converters = [(f.attname, f.from_db_value if hasattr(f, "from_db_value") else None) for f in fields]
+    messages = []
+    for row in rows:
+        values = [convert(value, None, connection) if convert else value
+                  for (_name, convert), value in zip(converters, row)]
+        messages.append(OutboundMessage.from_db(connection.alias, [name for name, _c in converters], values))
+    stores = Store.objects.in_bulk({m.store_id for m in messages})
+    customers = Customer.objects.only("id", "do_not_contact").in_bulk(
+        {m.customer_id for m in messages if m.customer_id})
+    for message in messages:
+        message.store = stores[message.store_id]
+        if message.customer_id:
+            message.customer = customers[message.customer_id]
+    messages.sort(key=lambda m: (m.send_after, m.pk))
+    return messages
 
 
 def _send_batch(messages, now):
+    """Decide and render every message of the batch, then hand the sendable ones to their
+    channel's backend in one call (`send_many` where the backend has it), then record every
+    outcome in one UPDATE."""
     rules = _Rules(messages, now)
     templates = _Templates(messages)
     results = []
+    sendable = defaultdict(list)
     for message in messages:
         decision = rules.decide(message)
         if decision.suppress:
@@ -152,25 +173,41 @@ def _send_batch(messages, now):
             continue
         rendered = templates.render(message)
         if rendered is None:
+            rules.release(message)
             results.append((message, Status.SUPPRESSED, {"suppression_reason": Suppression.NO_TEMPLATE}))
             continue
         message.subject, message.body = rendered
-        try:
-            provider_id = backend_for(message.channel).send(message)
-        except SendError as error:
+        sendable[message.channel].append(message)
+    for channel, batch in sendable.items():
+        for message, outcome in zip(batch, _hand_over(backend_for(channel), batch)):
+            if not isinstance(outcome, SendError):
+                results.append((message, Status.SENT, {"provider_message_id": outcome or ""}))
+                continue
+            rules.release(message)
             if message.attempts >= MAX_ATTEMPTS:
-                results.append((message, Status.FAILED, {"last_error": str(error)[:1000]}))
+                results.append((message, Status.FAILED, {"last_error": str(outcome)[:1000]}))
             else:
                 wait = BACKOFF[min(message.attempts - 1, len(BACKOFF) - 1)]
-                results.append((message, Status.QUEUED, {"send_after": now + wait, "last_error": str(error)[:1000]}))
-            continue
-        rules.count_sent(message)
-        results.append((message, Status.SENT, {"provider_message_id": provider_id or ""}))
+                results.append((message, Status.QUEUED, {"send_after": now + wait,
+                                                         "last_error": str(outcome)[:1000]}))
     _record(results, now)
     return Counter(
         "deferred" if extra.get("defer") else "retried" if status == Status.QUEUED else status
         for _message, status, extra in results
     )
+
+
+def _hand_over(backend, messages):
+    """The backend's answer per message: the provider's id, or the SendError it raised."""
+    if hasattr(backend, "send_many"):
+        return backend.send_many(messages)
+    outcomes = []
+    for message in messages:
+        try:
+            outcomes.append(backend.send(message))
+        except SendError as error:
+            outcomes.append(error)
+    return outcomes
 
 
 def _record(results, now):
@@ -211,6 +248,7 @@ class _Rules:
 
     def __init__(self, messages, now):
         self.now = now
+        self.quiet_ends = {}
         customer_ids = {m.customer_id for m in messages if m.customer_id}
         self.consents = defaultdict(dict)
         for customer_id, channel, granted in CustomerConsent.objects.filter(
@@ -241,14 +279,21 @@ class _Rules:
                         return Decision(suppress=Suppression.NO_CONSENT)
                     if self.marketing_today[customer.pk] >= settings.MARKETING_DAILY_CAP:
                         return Decision(suppress=Suppression.DAILY_CAP)
-            quiet_end = quiet_hours_end(message.store, self.now)
+            if message.store_id not in self.quiet_ends:
+                self.quiet_ends[message.store_id] = quiet_hours_end(message.store, self.now)
+            quiet_end = self.quiet_ends[message.store_id]
             if quiet_end is not None:
                 return Decision(defer_until=quiet_end)
-        return Decision()
-
-    def count_sent(self, message):
+        # The batch is handed over after every decision: a marketing message that may go counts
+        # against the customer's cap now, so the next one in the batch sees it.
         if message.purpose == Purpose.MARKETING and message.customer_id:
             self.marketing_today[message.customer_id] += 1
+        return Decision()
+
+    def release(self, message):
+        """A message counted by `decide` that did not go after all (no wording, a failed send)."""
+        if message.purpose == Purpose.MARKETING and message.customer_id:
+            self.marketing_today[message.customer_id] -= 1
 
 
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -295,3 +295,28 @@ def test_an_expired_claim_is_taken_over_and_sent_once(store_a, templates, provid
     assert len(provider.requests) == 2 and len(provider.delivered) == 1
     message.refresh_from_db()
     assert message.status == "sent" and message.provider_message_id == "p-1"
+
+
+@pytest.mark.django_db
+def test_the_file_backend_takes_a_batch_as_one_file_per_key_and_a_repeat_writes_none(
+        store_a, templates, settings, tmp_path):
+    from aftersales.messaging.backends import FileSmsBackend
+
+    settings.SMS_BACKEND = "aftersales.messaging.backends.FileSmsBackend"
+    settings.SMS_FILE_PATH = tmp_path / "sms"
+    reset_backends()
+    try:
+        customers = [CustomerFactory(store=store_a, name=f"客户{n}", mobile=f"1380000000{n}") for n in range(3)]
+        messages = [remind(store_a, customer, key=f"k{n}") for n, customer in enumerate(customers)]
+        assert send_due_messages(now=NOON)["sent"] == 3
+        files = sorted((tmp_path / "sms").iterdir())
+        assert [f.name for f in files] == ["k0.json", "k1.json", "k2.json"]
+        assert json.loads(files[1].read_text())["text"] == "【甲店】客户1您好，您预约了11月25日 09:00保养，车牌京A12345。"
+        messages[1].refresh_from_db()
+        messages[1].body = "a second send after a crash"
+        assert FileSmsBackend(tmp_path / "sms").send_many([messages[1]]) == ["file-k1"]
+        assert len(list((tmp_path / "sms").iterdir())) == 3
+        assert "客户1" in files[1].read_text()
+    finally:
+        reset_backends()
+

@@ -1,6 +1,11 @@
 """Care calls in the one callback queue (visits.FollowUp): a rule per store for each kind of
-care call, with its script, and the columns and outcome the set-wise inserts share."""
-from visits.models import FollowUpRule
+care call, with its script, and the columns and outcome the set-wise inserts share. The kinds
+are registered with the call-outcome registry (visits.services.call_outcomes) like every other
+module's calls: the call screen offers the renewal outcomes and the recall reasons as the
+customer's answer and hands it to `outcomes.answer_care_call`."""
+from django.utils.translation import gettext_lazy as _
+
+from visits.models import FollowUpRule, RecallReason, RenewalOutcome
 
 Trigger = FollowUpRule.Trigger
 
@@ -56,3 +61,18 @@ def call_outcome_sql(due="src.due") -> str:
     CASE WHEN c.do_not_contact OR cc.granted IS FALSE OR {due} + r.window_days < %(day)s
          THEN %(now)s END
     """
+
+
+def register_calls():
+    from visits.services.call_outcomes import CallKind, register
+
+    from .outcomes import answer_care_call
+
+    answers = {
+        Trigger.INSURANCE_RENEWAL: {"results": tuple(RenewalOutcome.choices), "handler": answer_care_call,
+                                    "needs_text": (RenewalOutcome.RENEWED_ELSEWHERE,), "text_label": _("Insurer")},
+        Trigger.LOST_CUSTOMER: {"results": tuple(RecallReason.choices), "handler": answer_care_call},
+    }
+    for trigger, _window, priority, script in CARE_RULES:
+        register(CallKind(trigger=trigger, priority=priority, script=script,
+                          **answers.get(trigger, {"results": (), "handler": None})))

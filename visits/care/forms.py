@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from customers.forms import TagsField
 from customers.models.people import LoyaltyTier
-from visits.models import RecallReason, RenewalOutcome
 
 MONTHS = [("", "—")] + [(str(m), str(m)) for m in range(1, 13)]
 
@@ -23,10 +23,15 @@ class SegmentForm(forms.Form):
     marketing_consent = forms.BooleanField(label=_("Only customers who agreed to marketing"), required=False,
                                            initial=True)
     birthday_month = forms.ChoiceField(label=_("Birthday month"), choices=MONTHS, required=False)
+    tags = TagsField(label=_("Tags"), help_text=_("Customers with any of these tags, separated by commas."))
 
-    def __init__(self, *args, stores, **kwargs):
+    def __init__(self, *args, stores, every_store=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores
+        if every_store:
+            # A group campaign, for those who see every store (store scoping shows it to no one else).
+            self.fields["store"].required = False
+            self.fields["store"].empty_label = _("Every store (a group campaign)")
 
     def clean(self):
         cleaned = super().clean()
@@ -40,6 +45,7 @@ class SegmentForm(forms.Form):
         segment = {
             "tiers": data["tiers"], "model": data["model"].strip(), "warranty": data["warranty"],
             "marketing_consent": data["marketing_consent"], "birthday_month": data["birthday_month"],
+            "tags": data["tags"],
             "last_visit_after": data["last_visit_after"].isoformat() if data["last_visit_after"] else "",
             "last_visit_before": data["last_visit_before"].isoformat() if data["last_visit_before"] else "",
         }
@@ -59,12 +65,3 @@ class CampaignForm(forms.Form):
             raise forms.ValidationError(_("Choose an SMS, a call, or both."))
         return cleaned
 
-
-class CareOutcomeForm(forms.Form):
-    renewal_outcome = forms.ChoiceField(label=_("Renewal"), choices=RenewalOutcome.choices, required=False,
-                                        widget=forms.RadioSelect)
-    insurer = forms.CharField(label=_("Insurer"), max_length=50, required=False)
-    recall_reason = forms.ChoiceField(label=_("Why the customer stayed away"), choices=RecallReason.choices,
-                                      required=False, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Customer's words"), max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -51,9 +51,9 @@ SELECT o.store_id, o.customer_id, %(kind)s, %(purpose)s, 'sms', c.mobile, c.pref
        CASE WHEN c.preferred_language = 'en' THEN jsonb_build_object('name', c.name, 'holiday', %(label_en)s)
             ELSE jsonb_build_object('name', c.name, 'holiday', %(label_zh)s) END,
        'care:' || o.key, 'queued', %(now)s, 0, '', '', '', '', '', %(now)s
-FROM visits_careoccasion o
+FROM unnest(%(ids)s::bigint[]) AS made(id)
+JOIN visits_careoccasion o ON o.id = made.id
 JOIN customers_customer c ON c.id = o.customer_id
-WHERE o.id = ANY(%(ids)s)
 ON CONFLICT DO NOTHING
 """
 

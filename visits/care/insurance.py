@@ -56,12 +56,12 @@ _CALLS = CALL_COLUMNS + """
 SELECT o.store_id, o.customer_id, o.vehicle_id, o.id, r.id,
        split_part(o.key, ':', 4)::int, src.due, greatest(least(o.due_on, src.due + r.window_days), src.due),
        r.priority + (CASE WHEN c.loyalty_tier = 'loyal' THEN 1 ELSE 0 END), {outcome}, %(now)s, 0, ''
-FROM visits_careoccasion o
+FROM unnest(%(ids)s::bigint[]) AS made(id)
+JOIN visits_careoccasion o ON o.id = made.id
 CROSS JOIN LATERAL (SELECT o.due_on - split_part(o.key, ':', 4)::int AS due) AS src
 JOIN visits_followuprule r ON r.store_id = o.store_id AND r.trigger = 'insurance_renewal' AND r.is_active
 JOIN customers_customer c ON c.id = o.customer_id
 LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
-WHERE o.id = ANY(%(ids)s)
 ON CONFLICT DO NOTHING
 """.format(outcome=call_outcome_sql())
 
@@ -84,11 +84,11 @@ RETURNING id
 _SMS = OUTBOX_INSERT + """
 SELECT o.store_id, o.customer_id, 'insurance_due', %(purpose)s, 'sms', c.mobile, c.preferred_language,
        {context}, 'care:' || o.key, 'queued', %(now)s, 0, '', '', '', '', '', %(now)s
-FROM visits_careoccasion o
+FROM unnest(%(ids)s::bigint[]) AS made(id)
+JOIN visits_careoccasion o ON o.id = made.id
 JOIN customers_customer c ON c.id = o.customer_id
 JOIN customers_vehicle ve ON ve.id = o.vehicle_id
 JOIN aftersales_store s ON s.id = o.store_id
-WHERE o.id = ANY(%(ids)s)
 ON CONFLICT DO NOTHING
 """.format(context=message_context_sql("name", "plate", "due", "link"))
 

@@ -217,11 +217,12 @@ SELECT id FROM made
 _REMINDER_SMS = OUTBOX_INSERT + """
 SELECT o.store_id, o.customer_id, 'maintenance_due', %(purpose)s, 'sms', c.mobile, c.preferred_language,
        {context}, 'care:' || o.key, 'queued', %(now)s, 0, '', '', '', '', '', %(now)s
-FROM visits_careoccasion o
+FROM unnest(%(ids)s::bigint[]) AS made(id)
+JOIN visits_careoccasion o ON o.id = made.id
 JOIN customers_customer c ON c.id = o.customer_id
 JOIN customers_vehicle ve ON ve.id = o.vehicle_id
 JOIN aftersales_store s ON s.id = o.store_id
-WHERE o.id = ANY(%(ids)s) AND o.messaged
+WHERE o.messaged
 ON CONFLICT DO NOTHING
 """.format(context=message_context_sql("name", "plate", "due", "link"))
 

@@ -1,7 +1,13 @@
 """Queueing care messages into the core outbox set-wise (INSERT … SELECT … ON CONFLICT DO
 NOTHING on the idempotency key): the same rows `aftersales.messaging.services.queue_message`
 writes, for thousands at once. The outbox applies consent, do-not-contact, the daily cap of
-marketing messages, quiet hours and the opt-out line when it sends."""
+marketing messages, quiet hours and the opt-out line when it sends.
+
+The statements over the occasions a job has just made read them as
+`FROM unnest(%(ids)s::bigint[]) AS made(id) JOIN visits_careoccasion o ON o.id = made.id`, not
+`WHERE o.id = ANY(%(ids)s)`: with the table's statistics stale after the insert, the latter was
+planned as a scan checking each row against the whole array, quadratic in the day's occasions
+(45,000 maintenance reminders took 10 s where the join takes well under one)."""
 
 OUTBOX_INSERT = """
 INSERT INTO aftersales_outboundmessage

@@ -10,12 +10,16 @@ from django.utils import timezone
 from .calls import CALL_COLUMNS, call_outcome_sql
 
 _RECALLS = """
-WITH candidates AS (
+WITH made_today AS (
+    -- Counted once per store, not once per candidate: right after the day's reminders were
+    -- inserted the table's statistics are stale, and a per-row count was planned as a scan of
+    -- the whole table for each of the thousands of candidates.
+    SELECT store_id, count(*) AS made FROM visits_careoccasion
+    WHERE kind = 'recall' AND created_at >= %(day_start)s
+    GROUP BY store_id
+), candidates AS (
     SELECT c.id AS customer_id, c.store_id, per.period,
-           coalesce(p.recalls_per_day, 20) - (
-               SELECT count(*) FROM visits_careoccasion today
-               WHERE today.store_id = c.store_id AND today.kind = 'recall' AND today.created_at >= %(day_start)s
-           ) AS cap,
+           coalesce(p.recalls_per_day, 20) - coalesce(t.made, 0) AS cap,
            row_number() OVER (PARTITION BY c.store_id
                               ORDER BY (c.id = ANY(%(extra)s)) DESC, c.last_visit_at DESC NULLS LAST, c.id) AS n,
            (SELECT ve.id FROM customers_vehicle ve WHERE ve.owner_id = c.id
@@ -23,6 +27,7 @@ WITH candidates AS (
     FROM customers_customer c
     JOIN aftersales_store s ON s.id = c.store_id AND s.is_active
     LEFT JOIN visits_carepolicy p ON p.store_id = c.store_id
+    LEFT JOIN made_today t ON t.store_id = c.store_id
     CROSS JOIN LATERAL (
         SELECT ((%(year)s * 12 + %(month)s - 1) / coalesce(p.recall_every_months, 6))::int AS period
     ) AS per
@@ -45,11 +50,11 @@ RETURNING id
 _CALLS = CALL_COLUMNS + """
 SELECT o.store_id, o.customer_id, o.vehicle_id, o.id, r.id, 0, o.due_on, o.due_on + r.window_days,
        r.priority, {outcome}, %(now)s, 0, ''
-FROM visits_careoccasion o
+FROM unnest(%(ids)s::bigint[]) AS made(id)
+JOIN visits_careoccasion o ON o.id = made.id
 JOIN visits_followuprule r ON r.store_id = o.store_id AND r.trigger = 'lost_customer' AND r.is_active
 JOIN customers_customer c ON c.id = o.customer_id
 LEFT JOIN customers_customerconsent cc ON cc.customer_id = c.id AND cc.channel = 'service_call'
-WHERE o.id = ANY(%(ids)s)
 ON CONFLICT DO NOTHING
 """.format(outcome=call_outcome_sql("o.due_on"))
 

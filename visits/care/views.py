@@ -1,19 +1,17 @@
-"""Campaign pages and the care outcome of a call. Thin: the work is in campaigns.py and
-outcomes.py."""
+"""Campaign pages. Thin: the work is in campaigns.py (a care call's answer is recorded on the
+call screen, through the call-outcome registry: calls.py and outcomes.py)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.models import Store
-from aftersales.scoping import for_user, get_for_user_or_404
-from visits.models import Campaign, FollowUp
+from aftersales.scoping import for_user, get_for_user_or_404, sees_every_store
+from visits.models import Campaign
 
 from . import campaigns, selectors
-from .forms import CampaignForm, CareOutcomeForm, SegmentForm
-from .outcomes import record_care_outcome
+from .forms import CampaignForm, SegmentForm
 
 LIST_LIMIT = 50
 
@@ -33,12 +31,13 @@ def campaign_list(request):
 def campaign_new(request):
     stores = _stores(request)
     data = request.POST if request.method == "POST" else (request.GET if "store" in request.GET else None)
-    segment_form = SegmentForm(data, stores=stores, initial={"store": stores.first()})
+    segment_form = SegmentForm(data, stores=stores, every_store=sees_every_store(request.user),
+                               initial={"store": stores.first()})
     campaign_form = CampaignForm(request.POST if request.method == "POST" else None)
     found = None
     if data is not None and segment_form.is_valid():
-        store = segment_form.cleaned_data["store"]
-        found = campaigns.preview(store.pk, segment_form.segment())
+        store = segment_form.cleaned_data["store"]  # None: every store
+        found = campaigns.preview(store.pk if store else None, segment_form.segment())
         if request.method == "POST" and campaign_form.is_valid():
             campaign = campaigns.create_campaign(
                 store=store, by=request.user, segment=segment_form.segment(), **campaign_form.cleaned_data
@@ -76,20 +75,3 @@ def campaign_send(request, pk):
         messages.info(request, _("This campaign was sent already; nothing was sent twice."))
     return redirect("visits:campaign", campaign.pk)
 
-
-@require_POST
-@permission_required("visits.work_queue", raise_exception=True)
-def record_outcome(request, pk):
-    followup = get_for_user_or_404(FollowUp.objects.all(), request.user, pk=pk)
-    form = CareOutcomeForm(request.POST)
-    if form.is_valid():
-        try:
-            record_care_outcome(followup_id=followup.pk, agent=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
-            return redirect("visits:call", followup.pk)
-        messages.success(request, _("Call recorded with its outcome."))
-        return redirect("visits:queue")
-    messages.error(request, _("Check the outcome of the call."))
-    return redirect("visits:call", followup.pk)

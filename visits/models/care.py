@@ -260,8 +260,10 @@ class Campaign(models.Model):
         QUEUED = "queued", _("Queued")
         FAILED = "failed", _("Failed")
 
+    # Empty: a group campaign, to the customers of every store. Store scoping shows such a
+    # campaign (and its recipients of every store) only to users who see every store.
     store = models.ForeignKey("aftersales.Store", on_delete=models.PROTECT, related_name="campaigns",
-                              verbose_name=_("store"))
+                              verbose_name=_("store"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=100)
     text = models.CharField(
         _("invitation"), max_length=300,

@@ -23,6 +23,10 @@ class CallKind:
     script: str = ""
     # Whether the answer needs a time (e.g. "wants another time"): the result codes that do.
     needs_time: tuple = ()
+    # The result codes whose answer needs a short text (e.g. the insurer of "renewed
+    # elsewhere"), posted as `call_result_text` under `text_label`.
+    needs_text: tuple = ()
+    text_label: str = ""
 
 
 _KINDS: dict[str, CallKind] = {}

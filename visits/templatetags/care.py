@@ -1,9 +1,8 @@
-"""Display helpers of customer care: labels for codes, and the care outcome form of a call."""
+"""Display helpers of customer care: labels for codes, and what a care call is about."""
 from django import template
 
 from aftersales.messaging.models import OutboundMessage
 from visits.care.festivals import BY_CODE
-from visits.care.forms import CareOutcomeForm
 from visits.models import FollowUp
 
 register = template.Library()
@@ -29,8 +28,7 @@ def festival_label(code):
     return BY_CODE[code].label if code in BY_CODE else code
 
 
-@register.inclusion_tag("visits/care/partials/call_outcome.html")
-def care_call_outcome(followup):
-    """The renewal or recall outcome form on the call screen of a care call."""
-    occasion = followup.care_occasion
-    return {"followup": followup, "occasion": occasion, "form": CareOutcomeForm()}
+@register.inclusion_tag("visits/care/partials/call_subject.html")
+def care_call_subject(followup):
+    """What a renewal or recall call is about, above the call form (whose answer records it)."""
+    return {"occasion": followup.care_occasion}

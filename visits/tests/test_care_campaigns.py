@@ -1,6 +1,7 @@
 """Campaigns: a segment counted and sampled, queued set-wise in batches by a real worker, once
 however often it is sent; pages scoped by store and role; the care outcome on the call screen."""
 import datetime as dt
+import os
 import threading
 
 import pytest
@@ -152,14 +153,86 @@ def test_the_call_screen_offers_the_renewal_outcome_and_records_it(client, perso
     agent = personas["cs_agent"]
     FollowUp.objects.filter(pk=call.pk).update(claimed_by=agent, claimed_until=timezone.now() + dt.timedelta(minutes=5))
     client.force_login(agent)
-    page = client.get(reverse("visits:call", args=[call.pk]))
-    assert b'data-testid="care-outcome-form"' in page.content
-    bad = client.post(reverse("visits:care_outcome", args=[call.pk]), {"renewal_outcome": "renewed_elsewhere"})
-    assert bad.status_code == 302 and CareOccasion.objects.get(vehicle=car).renewal_outcome == ""
-    client.post(reverse("visits:care_outcome", args=[call.pk]),
-                {"renewal_outcome": "renewed_elsewhere", "insurer": "人保"})
+    page = client.get(reverse("visits:call", args=[call.pk])).content.decode()
+    assert 'data-testid="call-result"' in page and 'value="renewed_elsewhere"' in page
+    assert 'data-testid="call-result-text"' in page and 'data-testid="care-call-subject"' in page
+    reached = {"outcome": "reached", "note": "", "call_result": "renewed_elsewhere"}
+    bad = client.post(reverse("visits:record_call", args=[call.pk]), reached)
+    assert bad.status_code == 400 and "请填写客户续保的保险公司" in bad.content.decode()
+    assert CareOccasion.objects.get(vehicle=car).renewal_outcome == ""
+    assert FollowUp.objects.get(pk=call.pk).status == "pending"
+    client.post(reverse("visits:record_call", args=[call.pk]), {**reached, "call_result_text": "人保"})
     occasion = CareOccasion.objects.get(vehicle=car)
-    assert (occasion.renewal_outcome, occasion.insurer) == ("renewed_elsewhere", "人保")
+    assert (occasion.renewal_outcome, occasion.insurer, occasion.outcome_by) == ("renewed_elsewhere", "人保", agent)
     assert FollowUp.objects.get(pk=call.pk).status == "done"
     customer_page = client.get(reverse("customers:detail", args=[car.owner_id]))
     assert b'data-testid="care-occasion"' in customer_page.content
+
+
+@pytest.mark.django_db
+def test_the_segment_narrows_by_tags_any_of_them(store_a, personas, client):
+    club, group_buy = customers(store_a, 1, tags=["车友会"])[0], customers(store_a, 1, tags=["团购", "VIP"])[0]
+    customers(store_a, 2, tags=["其他"])
+    client.force_login(personas["manager"])
+    page = client.get(reverse("visits:campaign_new"), {"store": store_a.pk, "tags": "车友会，团购",
+                                                        "marketing_consent": "on"})
+    assert page.status_code == 200
+    assert page.context["found"]["count"] == 2
+    assert {c.pk for c in page.context["found"]["sample"]} == {club.pk, group_buy.pk}
+
+
+@pytest.mark.django_db
+def test_a_group_campaign_reaches_every_store_s_customers_and_only_group_users_see_it(
+        client, personas, store_a, store_b, make_user):
+    a, b = customers(store_a, 2), customers(store_b, 3)
+    head_office = make_user("manager", [], username="head_office", all_stores=True)
+    client.force_login(head_office)
+    page = client.get(reverse("visits:campaign_new"), {"store": "", "marketing_consent": "on"})
+    assert page.context["found"]["count"] == 5
+    response = client.post(reverse("visits:campaign_new"), {
+        "store": "", "marketing_consent": "on", "name": "集团车友节", "text": "周六车友节", "send_sms": "on",
+        "make_calls": "on"})
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and campaign.store is None
+    assert send_campaign(campaign.pk)
+    assert queue_campaign(campaign.pk, batch_size=2) == 5
+    messages = OutboundMessage.objects.filter(kind="promotion")
+    assert sorted(messages.values_list("customer", flat=True)) == sorted(c.pk for c in a + b)
+    assert set(messages.values_list("store", flat=True)) == {store_a.pk, store_b.pk}
+    assert FollowUp.objects.filter(rule__trigger="campaign", store=store_b).count() == 3
+    client.force_login(personas["manager"])
+    assert client.get(reverse("visits:campaign", args=[campaign.pk])).status_code == 404
+    assert "集团车友节" not in client.get(reverse("visits:campaigns")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_store_manager_cannot_make_a_group_campaign(client, personas, store_a):
+    customers(store_a, 1)
+    client.force_login(personas["manager"])
+    page = client.get(reverse("visits:campaign_new"), {"store": "", "marketing_consent": "on"})
+    assert page.context["found"] is None and page.context["segment_form"].errors["store"]
+
+
+
+@pytest.mark.django_db
+def test_the_progress_counts_sent_suppressed_by_reason_calls_and_who_came_in(store_a, personas, client):
+    from django.core.management import call_command
+
+    from aftersales.messaging.services import send_due_messages
+    from aftersales.tests.factories import ServiceVisitFactory
+
+    call_command("seed_message_templates", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    came, opted_out = customers(store_a, 2)
+    record_consent(customer=opted_out, channel="sms", granted=False, method="phone", by=None)
+    campaign = create_campaign(store=store_a, by=personas["manager"], name="车友节", text="周六车友节",
+                               segment={}, send_sms=True, make_calls=True)
+    send_campaign(campaign.pk)
+    queue_campaign(campaign.pk)
+    store_a.quiet_hours_start = store_a.quiet_hours_end = dt.time(0)
+    store_a.save()
+    send_due_messages()
+    ServiceVisitFactory(vehicle=came.vehicles.get(), opened_at=timezone.now() + dt.timedelta(minutes=1))
+    client.force_login(personas["manager"])
+    progress = client.get(reverse("visits:campaign", args=[campaign.pk])).context["progress"]
+    assert (progress["sent"], progress["suppressed"], progress["calls"], progress["came_in"]) == (1, 1, 2, 1)
+    assert progress["suppressed_by_reason"] == [("客户已退订", 1)] and progress["finished"]
