@@ -134,7 +134,7 @@ def kpi_arrival_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), 
     definition): `booked` (an appointment marked arrived, or since completed), `walk_in` (a
     walk-in recorded at reception) and `all`; the appointment rate is booked / all. One statement
     (the two tables unioned); by store and advisor (a walk-in has no channel)."""
-    from django.db import connection
+    from django.db import connections, router
 
     from .models import WalkIn
 
@@ -161,7 +161,7 @@ def kpi_arrival_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), 
     {group}"""
     params = {"stores": list(store_ids), "arrived": [str(status) for status in ARRIVED], "begin": begin,
               "finish": finish, "bucket": bucket, "zone": str(zone)}
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(WalkIn)].cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

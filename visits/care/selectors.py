@@ -4,11 +4,18 @@ a customer's care timeline and a campaign's progress. Aggregates in SQL."""
 import datetime as dt
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from visits.models import CareOccasion, RenewalOutcome
+
+
+def _reading_cursor():
+    """A cursor where the ORM would read care's rows: the reports replica inside the KPI
+    pages' reading_reports(), else the primary (aftersales.db_routers)."""
+    return connections[router.db_for_read(CareOccasion)].cursor()
+
 
 WON_BACK_WITHIN_DAYS = 180
 # A maintenance reminder converts when the customer books an appointment from it (source
@@ -48,7 +55,7 @@ def renewal_rate(*, store_ids, since: dt.date, until: dt.date) -> list[dict]:
            count(*) FILTER (WHERE renewal_outcome = '') AS unknown
     FROM latest GROUP BY store_id ORDER BY store_id
     """
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(sql, {"stores": list(store_ids), "since": since, "until": until})
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
@@ -106,7 +113,7 @@ def won_back_by_month(*, store_ids, since: dt.date, until: dt.date) -> list[dict
       AND o.created_at >= %(since)s AND o.created_at < %(until)s
     GROUP BY o.store_id, month ORDER BY o.store_id, month
     """
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(sql, {"stores": list(store_ids), "since": since, "until": until,
                              "within": WON_BACK_WITHIN_DAYS})
         columns = [c.name for c in cursor.description]
@@ -170,7 +177,7 @@ def kpi_care_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), buc
     params = {"stores": list(store_ids), "since": start, "until": end, "begin": begin, "finish": finish,
               "zone": str(zone), "bucket": bucket, "within": WON_BACK_WITHIN_DAYS,
               "booked_within": REMINDER_BOOKED_WITHIN_DAYS, **booked_params}
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -210,7 +217,7 @@ def campaign_progress(campaign) -> dict:
     """
     counts = {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "suppressed": 0}
     suppressed = {}
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(sql, {"campaign": campaign.pk})
         for status, reason, count in cursor.fetchall():
             counts[status] = counts.get(status, 0) + count
@@ -234,7 +241,7 @@ def campaign_progress(campaign) -> dict:
 
 
 def _campaign_calls(campaign):
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute("SELECT count(*) FROM visits_careoccasion o JOIN visits_followup f ON f.care_occasion_id = o.id "
                        "WHERE o.campaign_id = %s", [campaign.pk])
         return cursor.fetchone()[0]
@@ -242,7 +249,7 @@ def _campaign_calls(campaign):
 
 def _campaign_came_in(campaign):
     """Recipients with a repair order (not cancelled) within 30 days of their invitation."""
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM visits_careoccasion o
