@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy
 from ipware import get_client_ip
 
 from aftersales.models import Store
-from customers.models import Customer, CustomerConsent
-from customers.services import record_consent
 
+from . import consent
 from .verification_forms import CheckCodeForm, RequestCodeForm
 from .verification_models import VerificationCode
 
@@ -75,10 +74,8 @@ def sms_preferences(request, store_code):
 def _stop_messages(store, mobile, stop):
     """Record the withdrawal on every file of this number in the store. Whether there is one is
     not shown: the page must not tell strangers who is a customer."""
-    channels = [CustomerConsent.Channel.MARKETING]
+    channels = [consent.MARKETING]
     if stop == StopMessagesForm.ALL_SMS:
-        channels.append(CustomerConsent.Channel.SMS)
-    for customer in Customer.objects.active().filter(store=store, mobile=mobile):
-        for channel in channels:
-            record_consent(customer=customer, channel=channel, granted=False,
-                           method=CustomerConsent.Method.ONLINE, by=None, note="自助退订")
+        channels.append(consent.SMS)
+    consent.keeper().withdraw(mobile=mobile, channels=channels, how=consent.SELF_SERVICE, note="自助退订",
+                              store=store)

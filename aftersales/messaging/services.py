@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.phones import normalize_mobile
-from customers.models import Customer, CustomerConsent
 
+from . import consent
 from .backends import SendError, backend_for
 from .kinds import KINDS, Purpose
 from .models import Channel, MessageTemplate, OutboundMessage
@@ -145,12 +145,8 @@ def _claim(now, limit):
                   for (_name, convert), value in zip(converters, row)]
         messages.append(OutboundMessage.from_db(connection.alias, [name for name, _c in converters], values))
     stores = Store.objects.in_bulk({m.store_id for m in messages})
-    customers = Customer.objects.only("id", "do_not_contact").in_bulk(
-        {m.customer_id for m in messages if m.customer_id})
     for message in messages:
         message.store = stores[message.store_id]
-        if message.customer_id:
-            message.customer = customers[message.customer_id]
     messages.sort(key=lambda m: (m.send_after, m.pk))
     return messages
 
@@ -250,11 +246,8 @@ class _Rules:
         self.now = now
         self.quiet_ends = {}
         customer_ids = {m.customer_id for m in messages if m.customer_id}
-        self.consents = defaultdict(dict)
-        for customer_id, channel, granted in CustomerConsent.objects.filter(
-            customer_id__in=customer_ids
-        ).values_list("customer_id", "channel", "granted"):
-            self.consents[customer_id][channel] = granted
+        # The customer file keeps the consent (aftersales.messaging.consent).
+        self.standings = consent.keeper().standing(customer_ids)
         day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         self.marketing_today = Counter(
             OutboundMessage.objects.filter(
@@ -267,17 +260,16 @@ class _Rules:
         if not _valid_address(message):
             return Decision(suppress=Suppression.INVALID_ADDRESS)
         if message.purpose != Purpose.TRANSACTIONAL:
-            customer = message.customer
-            if customer is not None:
-                consents = self.consents[customer.pk]
-                if customer.do_not_contact:
+            if message.customer_id:
+                standing = self.standings.get(message.customer_id, consent.Standing())
+                if standing.do_not_contact:
                     return Decision(suppress=Suppression.DO_NOT_CONTACT)
-                if message.channel == Channel.SMS and consents.get(CustomerConsent.Channel.SMS) is False:
+                if message.channel == Channel.SMS and standing.sms_refused:
                     return Decision(suppress=Suppression.OPTED_OUT)
                 if message.purpose == Purpose.MARKETING:
-                    if consents.get(CustomerConsent.Channel.MARKETING) is not True:
+                    if not standing.marketing_allowed:
                         return Decision(suppress=Suppression.NO_CONSENT)
-                    if self.marketing_today[customer.pk] >= settings.MARKETING_DAILY_CAP:
+                    if self.marketing_today[message.customer_id] >= settings.MARKETING_DAILY_CAP:
                         return Decision(suppress=Suppression.DAILY_CAP)
             if message.store_id not in self.quiet_ends:
                 self.quiet_ends[message.store_id] = quiet_hours_end(message.store, self.now)

@@ -19,8 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from aftersales.phones import halfwidth, mask_mobile, normalize_mobile
-from customers.models import Customer, CustomerConsent
-from customers.services import record_consent
+
+from . import consent
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # and surrounding punctuation, in upper case (so "ｔｄ", " Td ", "退订。" all count).
 STOP_WORDS = frozenset({"TD", "退订", "T", "N", "STOP", "UNSUBSCRIBE", "取消"})
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
-NOTE_LENGTH = CustomerConsent._meta.get_field("note").max_length
 
 
 def is_stop_text(text) -> bool:
@@ -98,20 +97,5 @@ def opt_out_by_sms(*, mobile, text, received_at=None) -> int:
     note = " ".join(text.split())
     if received_at:
         note = f"{note} @ {received_at}"
-    note = note[:NOTE_LENGTH]
-    customers = list(
-        Customer.objects.active().filter(mobile=mobile).select_for_update().order_by("pk")
-    )
-    already = set(
-        CustomerConsent.objects.filter(
-            customer__in=customers, channel=CustomerConsent.Channel.SMS, granted=False
-        ).values_list("customer_id", flat=True)
-    )
-    for customer in customers:
-        if customer.pk in already:
-            continue
-        record_consent(
-            customer=customer, channel=CustomerConsent.Channel.SMS, granted=False,
-            method=CustomerConsent.Method.SMS_REPLY, by=None, note=note,
-        )
-    return len(customers)
+    return consent.keeper().withdraw(mobile=mobile, channels=[consent.SMS], how=consent.SMS_REPLY, note=note,
+                                     keep_earlier=True)

@@ -29,12 +29,6 @@ SHARED_PEER_MODULES = ("complaints.calendar",)
 
 # (importing module or package, imported module or package, why it is allowed for now).
 KNOWN_EXCEPTIONS = [
-    ("aftersales.messaging.services", "customers.models",
-     "the outbox honours the customer's SMS/marketing consent (CustomerConsent); wants a consent hook"),
-    ("aftersales.messaging.preferences", "customers",
-     "self-service unsubscribe records consent on the customer's file; wants a consent hook"),
-    ("aftersales.messaging.webhooks", "customers",
-     "an SMS 'TD' reply opts the customer out (CustomerConsent, record_consent); wants a consent hook"),
     ("customers.generation", "visits",
      "the dealer-group data generator bulk-loads every app's tables with COPY (bench data, not runtime)"),
     ("customers.generation", "complaints",
