@@ -199,15 +199,17 @@ def _appointments(kpi):
     return drill
 
 
-def _without_advisor(key):
-    return "advisor" in key and key["advisor"] is None  # the lists have no "without an advisor" filter
+def _unlistable(key):
+    """A group the lists cannot filter to: no advisor, or no repair type (a call without a repair
+    order); the lists have no "without" filter, so such a figure has no drill-down."""
+    return any(name in key and key[name] is None for name in ("advisor", "repair_type"))
 
 
 def _calls(count):
     """The follow-up list of the calls due in the period, filtered to the count (visits.selectors.
     KPI_CALL_FILTERS)."""
     def drill(period, key):
-        return None if _without_advisor(key) else _url("visits:followup_list", {
+        return None if _unlistable(key) else _url("visits:followup_list", {
             "due_after": period.start.isoformat(), "due_before": period.last_day.isoformat(), "kpi": count,
             "store": key.get("store"), "advisor": key.get("advisor"), "repair_type": key.get("repair_type"),
             "kind": key.get("kind"),
@@ -218,7 +220,7 @@ def _calls(count):
 def _surveys(count):
     """The survey answers recorded in the period, filtered to the count (KPI_SURVEY_FILTERS)."""
     def drill(period, key):
-        return None if _without_advisor(key) else _url("visits:survey_list", {
+        return None if _unlistable(key) else _url("visits:survey_list", {
             "recorded_after": period.start.isoformat(), "recorded_before": period.last_day.isoformat(),
             "kpi": count, "store": key.get("store"), "advisor": key.get("advisor"),
             "repair_type": key.get("repair_type"),
@@ -227,7 +229,7 @@ def _surveys(count):
 
 
 def _dissatisfactions(period, key):
-    return None if _without_advisor(key) else _url("visits:dissatisfaction_list", {
+    return None if _unlistable(key) else _url("visits:dissatisfaction_list", {
         "recorded_after": period.start.isoformat(), "recorded_before": period.last_day.isoformat(),
         "store": key.get("store"), "advisor": key.get("advisor"), "repair_type": key.get("repair_type"),
     })

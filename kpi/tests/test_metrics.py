@@ -166,6 +166,18 @@ def test_the_call_and_survey_lists_count_exactly_each_call_and_survey_figure(sto
 
 
 @pytest.mark.django_db
+def test_calls_without_a_repair_order_have_no_drill_down_by_repair_type(store_a, october, personas):
+    from visits.models import FollowUp
+
+    FollowUp.objects.filter(pk=october["followups"][0].pk).update(visit=None)
+    by_type = month_table(store_a, by=("repair_type",), figures=["return_visit_rate"])
+    assert by_type.get((None,), "return_visit_rate").drill_url is None
+    value = by_type.get(("maintenance",), "return_visit_rate")
+    request, params = _request(personas["manager"], value.drill_url)
+    assert FollowUpFilter(params, request=request).qs.count() == value.numerator
+
+
+@pytest.mark.django_db
 def test_the_calls_drill_down_by_kind_of_call(store_a, october, personas):
     row = month_table(store_a, by=("kind",), figures=["return_visit_rate"])
     for key, values in row.rows.items():
