@@ -17,9 +17,10 @@ def seed_demo_care(stores):
         ServiceInterval.objects.get_or_create(store=store, model_line="迈腾",
                                               defaults={"every_km": 7500, "every_months": 6})
     recompute_due(store_ids=store_ids)
-    run_daily_care(store_ids=store_ids)
-    # After today's job: the history's recent recalls would hold back today's demo recalls.
+    # Before today's job, which follows up the history's recent reminders as it would have (a
+    # history added after it would get those calls from the next seed: not idempotent).
     seed_demo_care_history(stores)
+    run_daily_care(store_ids=store_ids)
     for store in stores:
         manager = User.objects.filter(username=f"manager_{store.code}").first()
         if manager is None or Campaign.objects.filter(store=store).exists():
