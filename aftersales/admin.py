@@ -72,7 +72,7 @@ class UserAdmin(DjangoUserAdmin, StoreScopedAdmin):
     filter_horizontal = ["stores", "groups", "user_permissions"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Person"), {"fields": ("full_name", "mobile", "email")}),
+        (_("Person"), {"fields": ("full_name", "mobile", "email", "language")}),
         (_("Where they work"), {"fields": ("stores", "all_stores", "department")}),
         (_("Role"), {"fields": ("is_active", "groups", "is_staff", "is_superuser", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),

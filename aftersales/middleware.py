@@ -18,3 +18,21 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             language = None
         translation.activate(language or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class UserLanguageMiddleware:
+    """On a computer where the switch was never used (no language cookie), a signed-in user's
+    own language (User.language), so staff who work in English get English pages everywhere.
+    After AuthenticationMiddleware: the user is known only there."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            user = getattr(request, "user", None)
+            language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

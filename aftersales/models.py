@@ -1,5 +1,6 @@
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone, translation
@@ -155,12 +156,23 @@ class User(AbstractUser):
         verbose_name=_("department"),
     )
 
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True,
+        help_text=_("The language of their pages on a new computer and of the reports and reminders "
+                    "emailed to them; empty: Simplified Chinese. The language switch sets it."),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @property
+    def working_language(self) -> str:
+        """What they read in: their chosen language, else the site's (Simplified Chinese)."""
+        return self.language or settings.LANGUAGE_CODE
 
     def get_full_name(self):
         return self.full_name or super().get_full_name()

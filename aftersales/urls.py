@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from . import views
 
@@ -36,7 +34,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     # The language switch must work on the login page too.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", views.switch_language, name="set_language"),
     path("customers/", include("customers.urls")),
     path("messages/", include("aftersales.messaging.urls")),
     path("visits/", include("visits.urls")),

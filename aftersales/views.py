@@ -115,3 +115,20 @@ def request_backup(request):
     enqueue_on_commit(backup_database)
     messages.success(request, _("A database backup has been queued; it runs within a minute."))
     return redirect("system_health")
+
+
+@login_not_required  # the switch works on the login page too
+def switch_language(request):
+    """Django's language switch (the cookie for this computer), and for a signed-in user their
+    own language as well, which their emails and their other computers follow."""
+    from django.utils.translation import check_for_language
+    from django.views.i18n import set_language
+
+    from .models import User
+
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and check_for_language(language) \
+            and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

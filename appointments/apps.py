@@ -18,6 +18,10 @@ class AppointmentsConfig(AppConfig):
     def ready(self):
         post_save.connect(_new_store_defaults, sender="aftersales.Store",
                           dispatch_uid="appointments_store_defaults")
+        from customers import panels
+
+        from . import selectors
         from .calls import register_calls
 
         register_calls()
+        panels.register(panels.FilePart(key="appointments", read=selectors.customer_appointments))

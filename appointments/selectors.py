@@ -5,7 +5,8 @@ time zone, and is one aggregate query. `by` groups the counts by "advisor" or "s
 (walk-ins have no source; grouped by advisor only)."""
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, TextChoices
+from django.utils.translation import pgettext_lazy
 
 from . import capacity
 from .models import Appointment, WalkIn
@@ -191,19 +192,60 @@ def day_book(store, day):
             .select_related("customer", "vehicle", "advisor", "service_type").order_by("starts_at", "pk"))
 
 
+class BoardStatus(TextChoices):
+    """What the lobby screen says of a booked customer (seed 001: 欢迎板): read from the
+    appointment and its repair order, so reception never keeps a second status by hand."""
+
+    EXPECTED = "expected", pgettext_lazy("welcome board", "Expected")
+    ARRIVED = "arrived", pgettext_lazy("welcome board", "Arrived")
+    IN_WORKSHOP = "in_workshop", pgettext_lazy("welcome board", "In the workshop")
+    READY = "ready", pgettext_lazy("welcome board", "Ready")
+
+
+def board_status(appointment) -> BoardStatus:
+    """Expected until the customer arrives; in the workshop once the repair order is open;
+    ready when the repair order is closed or reception completed the visit."""
+    if appointment.status in Appointment.UPCOMING:
+        return BoardStatus.EXPECTED
+    visit = appointment.visit
+    if appointment.status == Status.COMPLETED or (visit is not None and visit.closed_at is not None):
+        return BoardStatus.READY
+    if visit is not None and visit.status == visit.Status.OPEN:
+        return BoardStatus.IN_WORKSHOP
+    return BoardStatus.ARRIVED
+
+
 def welcome_board(store, day):
     """Today's appointments for the lobby screen: only what may be shown, already masked."""
     rows = []
-    for appointment in day_book(store, day).exclude(status=Status.NO_SHOW):
+    for appointment in day_book(store, day).exclude(status=Status.NO_SHOW).select_related("visit"):
+        status = board_status(appointment)
         rows.append({
             "time": capacity.local(store, appointment.starts_at).strftime("%H:%M"),
             "name": mask_name(appointment.customer.name, appointment.customer.gender),
             "plate": mask_plate(appointment.vehicle.plate),
             "advisor": appointment.advisor.get_full_name() if appointment.advisor else "",
-            "status": appointment.status,
-            "status_label": appointment.get_status_display(),
+            "status": status.value,
+            "status_label": status.label,
         })
     return rows
+
+
+CUSTOMER_FILE_LIMIT = 20
+
+
+def customer_appointments(customer) -> dict:
+    """The customer file's part (customers.panels): the latest appointments in the timeline, and
+    which repair order came from which appointment, so the repair order links to it."""
+    appointments = list(
+        Appointment.objects.filter(customer=customer)
+        .select_related("vehicle", "advisor", "service_type", "visit")
+        .order_by("-starts_at", "-pk")[:CUSTOMER_FILE_LIMIT]
+    )
+    return {
+        "timeline": [("appointment", appointment.starts_at, appointment) for appointment in appointments],
+        "appointment_of_visit": {a.visit_id: a for a in appointments if a.visit_id},
+    }
 
 
 def mask_name(name, gender=""):

@@ -108,7 +108,8 @@ def run(scale):
     for kind, queries in search_queries(random.Random(SEED)).items():
         warmup, measured = queries[:WARMUP], queries[WARMUP:]
         for q in warmup:
-            assert client.get(url, {"q": q}).status_code == 200
+            # One match opens the customer's file (a redirect): that is an answer too.
+            assert client.get(url, {"q": q}).status_code in (200, 302)
         entries = iter(measured)
         samples = timed(lambda: client.get(url, {"q": next(entries)}), len(measured))
         yield f"customers.search.{kind}.p95_ms", p95_ms(samples), "ms"

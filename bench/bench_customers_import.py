@@ -25,15 +25,22 @@ def _cleanup(store_id):
         "DELETE FROM customers_servicevisit WHERE store_id = %s",
         "DELETE FROM customers_vehicleownership WHERE vehicle_id IN "
         "(SELECT id FROM customers_vehicle WHERE store_id = %s)",
+        # Customer care's next-due rows, computed when the repair orders arrived.
+        "DELETE FROM visits_vehicleservicedue WHERE vehicle_id IN "
+        "(SELECT id FROM customers_vehicle WHERE store_id = %s)",
         "DELETE FROM customers_vehicle WHERE store_id = %s",
         "DELETE FROM customers_customer WHERE store_id = %s",
         "DELETE FROM customers_importmapping WHERE store_id = %s",
-        "DELETE FROM aftersales_store WHERE id = %s",
     ]
     try:
+        from aftersales.models import Store
+
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement, [store_id])
+        # The store's own settings rows (rules, capacity, wording, ...) are few: the ORM's
+        # collector finds every one, whichever app added them.
+        Store.objects.filter(pk=store_id).delete()
     except Exception as error:  # noqa: BLE001 - leftovers are harmless, just reported
         print(f"# customers_import: cleanup left rows behind: {error}", file=sys.stderr)
 

@@ -60,7 +60,7 @@ class _People:
         wanted |= {head for head in self.heads.values()}
         wanted -= set(self.users) | {None}
         found = User.objects.filter(pk__in=wanted, is_active=True).exclude(email="")
-        self.users.update((user.pk, user) for user in found.only("pk", "email", "full_name"))
+        self.users.update((user.pk, user) for user in found.only("pk", "email", "full_name", "language"))
         callback = Q(groups__permissions__codename="callback_complaint") | Q(
             user_permissions__codename="callback_complaint"
         )
@@ -72,7 +72,7 @@ class _People:
             self.by_role[key] = list(
                 User.objects.filter(is_active=True, groups__name=role)
                 .filter(Q(stores=store_id) | Q(all_stores=True))
-                .exclude(email="").distinct().order_by("pk").only("pk", "email", "full_name")
+                .exclude(email="").distinct().order_by("pk").only("pk", "email", "full_name", "language")
             )
         return self.by_role[key]
 
@@ -97,45 +97,42 @@ def escalate_overdue(*, now=None) -> int:
     """One pass; returns how many escalations (complaint × level) it made."""
     now = now or timezone.now()
     people, policies, stores, made = _People(), {}, {}, 0
-    with translation.override("zh-hans"):
-        link = f"{settings.SITE_URL}{reverse('complaints:list')}?overdue=on"
-        labels = {status: Complaint(status=status).step_label for status in Complaint.OPEN}
-        while True:
-            with transaction.atomic():
-                rows = list(
-                    Complaint.objects.select_for_update(of=("self",), skip_locked=True)
-                    .filter(escalate_at__lte=now).order_by("escalate_at").values(*_FIELDS)[:BATCH]
-                )
-                if not rows:
-                    return made
-                people.load(rows)
-                digests = defaultdict(dict)  # (store, person) → {complaint: line}
-                ids, levels, next_times = [], [], []
-                for row in rows:
-                    if row["store_id"] not in policies:
-                        policies[row["store_id"]] = DeadlinePolicy.for_store(row["store_id"])
-                        stores[row["store_id"]] = Store.objects.get(pk=row["store_id"])
-                    policy = policies[row["store_id"]].for_complaint(row["category"], row["severity"])
-                    level, escalate_at = row["escalation_level"], None
-                    line = _line(row, labels, stores[row["store_id"]])
-                    while True:
-                        level += 1
-                        for person in people.at(row, level):
-                            digests[(row["store_id"], person)][row["pk"]] = line
-                        made += 1
-                        escalate_at = next_escalation(row["due_at"], level, policy)
-                        if escalate_at is None or escalate_at > now:
-                            break
-                    ids.append(row["pk"])
-                    levels.append(level)
-                    next_times.append(escalate_at)
-                _save_levels(ids, levels, next_times)
-                queue_messages(_emails(digests, stores, link))
+    link = f"{settings.SITE_URL}{reverse('complaints:list')}?overdue=on"
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Complaint.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(escalate_at__lte=now).order_by("escalate_at").values(*_FIELDS)[:BATCH]
+            )
+            if not rows:
+                return made
+            people.load(rows)
+            digests = defaultdict(dict)  # (store, person) → {complaint: row}
+            ids, levels, next_times = [], [], []
+            for row in rows:
+                if row["store_id"] not in policies:
+                    policies[row["store_id"]] = DeadlinePolicy.for_store(row["store_id"])
+                    stores[row["store_id"]] = Store.objects.get(pk=row["store_id"])
+                policy = policies[row["store_id"]].for_complaint(row["category"], row["severity"])
+                level, escalate_at = row["escalation_level"], None
+                while True:
+                    level += 1
+                    for person in people.at(row, level):
+                        digests[(row["store_id"], person)][row["pk"]] = row
+                    made += 1
+                    escalate_at = next_escalation(row["due_at"], level, policy)
+                    if escalate_at is None or escalate_at > now:
+                        break
+                ids.append(row["pk"])
+                levels.append(level)
+                next_times.append(escalate_at)
+            _save_levels(ids, levels, next_times)
+            queue_messages(_emails(digests, stores, link))
 
 
-def _line(row, labels, store):
+def _line(row, steps, store):
     due = row["due_at"].astimezone(zoneinfo.ZoneInfo(store.time_zone))
-    return f"{row['number']} {row['customer__name']} · {labels[row['status']]} · {due:%Y-%m-%d %H:%M}"
+    return f"{row['number']} {row['customer__name']} · {steps[row['status']]} · {due:%Y-%m-%d %H:%M}"
 
 
 def _save_levels(ids, levels, next_times):
@@ -149,14 +146,20 @@ def _save_levels(ids, levels, next_times):
 
 
 def _emails(digests, stores, link):
-    for (store_id, person), lines in digests.items():
-        listed = [lines[pk] for pk in sorted(lines)]
-        summary = "\n".join(listed[:LINES_PER_EMAIL])
-        if len(listed) > LINES_PER_EMAIL:
-            summary += "\n" + _("… and %(count)s more.") % {"count": len(listed) - LINES_PER_EMAIL}
-        key = hashlib.sha256(",".join(map(str, sorted(lines))).encode() + b"|" + summary.encode()).hexdigest()[:32]
+    """One email per person, written in the person's own language (User.working_language)."""
+    steps = {}  # language → {status: the step's name}
+    for (store_id, person), rows in digests.items():
+        with translation.override(person.working_language):
+            if person.working_language not in steps:
+                steps[person.working_language] = {
+                    status: str(Complaint(status=status).step_label) for status in Complaint.OPEN}
+            listed = [_line(rows[pk], steps[person.working_language], stores[store_id]) for pk in sorted(rows)]
+            summary = "\n".join(listed[:LINES_PER_EMAIL])
+            if len(listed) > LINES_PER_EMAIL:
+                summary += "\n" + _("… and %(count)s more.") % {"count": len(listed) - LINES_PER_EMAIL}
+        key = hashlib.sha256(",".join(map(str, sorted(rows))).encode() + b"|" + summary.encode()).hexdigest()[:32]
         yield {
             "store": stores[store_id], "kind": "complaint_overdue", "channel": Channel.EMAIL, "to": person.email,
             "context": {"count": len(listed), "summary": summary, "link": link},
-            "idempotency_key": f"complaint-overdue:{person.pk}:{key}",
+            "idempotency_key": f"complaint-overdue:{person.pk}:{key}", "language": person.working_language,
         }

@@ -479,11 +479,12 @@ def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=()
     begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
     finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
     params = {**_KPI_PARAMS, "zone": zone_name, "stores": list(store_ids), "begin": begin, "finish": finish}
-    from django.db import connection
+    from django.db import connections, router
 
     merged = {}
     names = [*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS]
-    with connection.cursor() as cursor:
+    # Where the ORM would read complaints: the reports replica inside the KPI pages' reads.
+    with connections[router.db_for_read(Complaint)].cursor() as cursor:
         cursor.execute(sql, params)
         for values in cursor.fetchall():
             row = dict(zip([*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS], values, strict=True))

@@ -7,7 +7,8 @@ the director (level 2). Each level once per action: the level and its moment are
 action (and in its history, by the history triggers). A pass that runs late reaches every level
 already due at once; done or cancelled actions never escalate.
 
-Each person gets one email per pass listing their newly overdue actions. The new levels and the
+Each person gets one email per pass listing their newly overdue actions, in their own language
+(User.working_language). The new levels and the
 emails are written in one transaction, the rows locked with SKIP LOCKED, so a pass run twice or
 two at once send nothing twice; each email's idempotency key, derived from the (action, level)
 pairs it lists, makes even a replayed pass harmless. There are a few hundred actions in a group,
@@ -74,7 +75,7 @@ class _People:
             self.managers[action.store_id] = list(
                 User.objects.filter(is_active=True, groups__name="manager")
                 .filter(Q(stores=action.store_id) | Q(all_stores=True))
-                .exclude(email="").distinct().order_by("pk").only("pk", "email", "full_name")
+                .exclude(email="").distinct().order_by("pk").only("pk", "email", "full_name", "language")
             )
         # An owner who cannot be reached by email leaves the managers to hear at once.
         return self.managers[action.store_id]
@@ -87,19 +88,18 @@ def escalate_overdue_actions(*, now=None) -> int:
     if not today_by_zone:
         return 0
     people, made = _People(), 0
-    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+    with transaction.atomic():
         actions = list(
             CorrectiveAction.objects.select_for_update(of=("self",), skip_locked=True)
             .filter(_due_condition(today_by_zone), state__in=CorrectiveAction.ACTIVE)
             .select_related("store", "owner").order_by("due_on", "pk")
         )
-        digests = defaultdict(dict)  # (store, person) → {(action, level): line}
+        digests = defaultdict(dict)  # (store, person) → {(action, level): (action, level reached)}
         for action in actions:
             reached = level_due(action.due_on, today_by_zone[action.store.time_zone])
-            line = _line(action, reached)
             for level in range(action.escalation_level + 1, reached + 1):
                 for person in people.at(action, level):
-                    digests[(action.store, person)][(action.pk, level)] = line
+                    digests[(action.store, person)][(action.pk, level)] = (action, reached)
                 made += 1
             action.escalation_level, action.escalated_at = reached, now
         CorrectiveAction.objects.bulk_update(actions, ["escalation_level", "escalated_at"])
@@ -115,17 +115,19 @@ def _line(action, level):
 
 
 def _emails(digests):
-    for (store, person), lines in digests.items():
-        listed = [lines[key] for key in sorted(lines)]
-        # The same action may be listed at both levels to a manager who owns it: say it once.
-        listed = list(dict.fromkeys(listed))
-        summary = "\n".join(listed[:LINES_PER_EMAIL])
-        if len(listed) > LINES_PER_EMAIL:
-            summary += "\n" + _("… and %(count)s more.") % {"count": len(listed) - LINES_PER_EMAIL}
-        key = hashlib.sha256(",".join(f"{pk}:{level}" for pk, level in sorted(lines)).encode()).hexdigest()[:32]
+    """One email per person and store, written in the person's own language."""
+    for (store, person), entries in digests.items():
+        language = person.working_language
+        with translation.override(language):
+            # An action listed at both levels (a late pass, an owner who cannot be emailed) once.
+            listed = list(dict.fromkeys(_line(*entries[key]) for key in sorted(entries)))
+            summary = "\n".join(listed[:LINES_PER_EMAIL])
+            if len(listed) > LINES_PER_EMAIL:
+                summary += "\n" + _("… and %(count)s more.") % {"count": len(listed) - LINES_PER_EMAIL}
+        key = hashlib.sha256(",".join(f"{pk}:{level}" for pk, level in sorted(entries)).encode()).hexdigest()[:32]
         yield {
             "store": store, "kind": "action_overdue", "channel": Channel.EMAIL, "to": person.email,
             "context": {"count": len(listed), "summary": summary,
                         "link": f"{settings.SITE_URL}{reverse('kpi:actions')}?store={store.code}"},
-            "idempotency_key": f"action-overdue:{person.pk}:{key}",
+            "idempotency_key": f"action-overdue:{person.pk}:{key}", "language": language,
         }

@@ -69,6 +69,8 @@ def build_workbook(context) -> bytes:
     store, period = context["store"], context["period"]
     summary.append([as_text(f"{store.name} · {period}")])
     summary["A1"].font = Font(bold=True, size=14)
+    if context.get("freshness") and context["freshness"].note:
+        summary["B1"] = context["freshness"].note
     summary.append([_("Figure"), _("Unit"), _("This month"), _("Target"), _("On target"), _("Numerator"),
                     _("Denominator")])
     for row in context["rows"]:
@@ -145,8 +147,8 @@ def build_workbook(context) -> bytes:
     return buffer.getvalue()
 
 
-def workbook_response(store, period: Period):
-    content = build_workbook(report_context(store, period))
+def workbook_response(store, period: Period, *, freshness=None):
+    content = build_workbook({**report_context(store, period), "freshness": freshness})
     spool = tempfile.TemporaryFile()
     spool.write(content)
     spool.seek(0)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils import translation
 
+from aftersales.db_routers import reading_reports
 from aftersales.messaging.models import Channel
 from aftersales.messaging.services import queue_message
 from aftersales.models import Store, User
@@ -89,20 +90,27 @@ def _keep_and_send(store, members, period, now) -> int:
 
     if MonthlyReport.objects.filter(store=store, month=period.start).exists():
         return 0
-    figures = _figures(members, period)
+    # The figures from the reports replica when it is current; the kept report is the month's
+    # record, so never from a lagging one. (Revisions are read on the primary, in their
+    # transaction.)
+    with reading_reports(unless_lagging=True):
+        figures = _figures(members, period)
     try:
         with transaction.atomic():
             MonthlyReport.objects.create(store=store, month=period.start, figures=figures, built_at=now)
             recipients = managers_of(store) if store is not None else directors(members)
             sender = store or members[0]
-            name = store.name if store is not None else str(_group_name())
             for user in recipients:
+                # Each reader's own language (User.working_language): the figures are the same.
+                with translation.override(user.working_language):
+                    name = store.name if store is not None else str(_group_name())
+                    summary = summary_text(figures)
                 queue_message(
                     store=sender, kind="monthly_report", channel=Channel.EMAIL, to=user.email,
-                    context={"month": str(period), "scope": name, "summary": summary_text(figures),
+                    context={"month": str(period), "scope": name, "summary": summary,
                              "link": _link(store, period)},
                     idempotency_key=f"kpi-monthly:{store.pk if store else 'group'}:{period}:{user.pk}",
-                    send_after=now,
+                    send_after=now, language=user.working_language,
                 )
     except IntegrityError:
         # A concurrent run kept it first (the unique constraint decided); it sends the emails.

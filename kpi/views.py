@@ -1,5 +1,9 @@
 """The managers' pages: the store dashboard (their start page), the group view, targets and the
-monthly satisfaction report. Thin: every figure comes from kpi.metrics through kpi.selectors."""
+monthly satisfaction report. Thin: every figure comes from kpi.metrics through kpi.selectors.
+
+The read-only pages read their figures inside `reading_reports()` (from the reports replica when
+one is configured, saying how current it is); the store and the user's access are looked up
+before, on the primary. Pages that write (targets) read on the primary."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
@@ -7,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from aftersales.db_routers import reading_reports
 from aftersales.models import Store
 from aftersales.scoping import get_for_user_or_404
 
@@ -47,8 +52,9 @@ def store_dashboard(request, code):
 
 
 def _dashboard_page(request, store, stores):
-    context = selectors.store_dashboard(store)
-    context["several_stores"] = stores is None
+    with reading_reports() as source:
+        context = selectors.store_dashboard(store)
+    context.update(several_stores=stores is None, freshness=source.freshness)
     return render(request, "kpi/dashboard.html", context)
 
 
@@ -66,8 +72,9 @@ def group(request):
             period = _month(year, month)
         except ValueError:
             messages.error(request, _("Give the month as YYYY-MM."))
-    context = selectors.group_view(stores, period=period)
-    context.update(previous=period.previous(), next=period.next())
+    with reading_reports() as source:
+        context = selectors.group_view(stores, period=period)
+    context.update(previous=period.previous(), next=period.next(), freshness=source.freshness)
     return render(request, "kpi/group.html", context)
 
 
@@ -124,12 +131,16 @@ def report(request):
 @permission_required(VIEW, raise_exception=True)
 def store_report(request, code, year, month):
     store = _store(request, code)
-    context = reports.report_context(store, _month(year, month))
-    context["stores"] = selectors.visible_stores(request.user)
+    period = _month(year, month)
+    stores = selectors.visible_stores(request.user)
+    with reading_reports() as source:
+        context = reports.report_context(store, period)
+    context.update(stores=stores, freshness=source.freshness)
     return render(request, "kpi/report.html", context)
 
 
 @permission_required(VIEW, raise_exception=True)
 def store_report_xlsx(request, code, year, month):
-    store = _store(request, code)
-    return reports.workbook_response(store, _month(year, month))
+    store, period = _store(request, code), _month(year, month)
+    with reading_reports() as source:
+        return reports.workbook_response(store, period, freshness=source.freshness)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 import complaints.selectors as complaint_selectors
+from aftersales.db_routers import reading_reports
 from aftersales.models import User
 from aftersales.scoping import get_for_user_or_404
 
@@ -61,17 +62,19 @@ def scorecard(request):
 @permission_required(VIEW, raise_exception=True)
 def store_scorecard(request, code, year, month):
     store, period = _store(request, code), _month(year, month)
-    rows, policy = scorecard_rows(store, period)
+    with reading_reports() as source:
+        rows, policy = scorecard_rows(store, period)
     return render(request, "kpi/scorecard.html", {
         "store": store, "period": period, "rows": rows, "figures": [FIGURES[key] for key in SCORECARD],
-        "policy": policy, "previous": period.previous(), "next": period.next(),
+        "policy": policy, "previous": period.previous(), "next": period.next(), "freshness": source.freshness,
     })
 
 
 @permission_required(VIEW, raise_exception=True)
 def store_scorecard_xlsx(request, code, year, month):
     store, period = _store(request, code), _month(year, month)
-    rows, _policy = scorecard_rows(store, period)
+    with reading_reports() as source:
+        rows, _policy = scorecard_rows(store, period)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Advisor scorecard")[:31])
     sheet.append([_("Service advisor"), *[str(FIGURES[key].label) for key in SCORECARD]])
@@ -79,6 +82,9 @@ def store_scorecard_xlsx(request, code, year, month):
         sheet.append([as_text(str(row["advisor"])), *[
             float(row["values"][key].value) if row["values"][key].value is not None else None for key in SCORECARD
         ]])
+    if source.freshness and source.freshness.note:
+        sheet.append([])
+        sheet.append([source.freshness.note])
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

@@ -46,7 +46,7 @@ def queue_messages(entries) -> None:
 
 
 def _outbound(*, store, kind, idempotency_key, context=None, customer=None, to=None, channel=None,
-              send_after=None) -> OutboundMessage:
+              send_after=None, language=None) -> OutboundMessage:
     if kind not in KINDS:
         raise ValueError(f"Unknown message kind {kind!r}")
     channel = channel or Channel.SMS
@@ -55,19 +55,21 @@ def _outbound(*, store, kind, idempotency_key, context=None, customer=None, to=N
     return OutboundMessage(
         store=store, customer=customer, kind=kind, purpose=KINDS[kind].purpose, channel=channel,
         to=to or "", context=context or {}, idempotency_key=idempotency_key,
-        language=(customer.preferred_language if customer else None) or settings.LANGUAGE_CODE,
+        # A member of staff's message says its language (User.working_language); a customer's
+        # follows the customer's preference.
+        language=language or (customer.preferred_language if customer else None) or settings.LANGUAGE_CODE,
         send_after=send_after or timezone.now(),
     )
 
 
 def queue_message(*, store, kind, idempotency_key, context=None, customer=None, to=None,
-                  channel=None, send_after=None) -> OutboundMessage:
+                  channel=None, send_after=None, language=None) -> OutboundMessage:
     """Put one logical message in the outbox, in the caller's transaction, and return it.
 
     The same `idempotency_key` always returns the one row it first made (a unique constraint
     decides, so concurrent callers and retried tasks cannot make two)."""
     message = _outbound(store=store, kind=kind, idempotency_key=idempotency_key, context=context,
-                        customer=customer, to=to, channel=channel, send_after=send_after)
+                        customer=customer, to=to, channel=channel, send_after=send_after, language=language)
     # The unique key decides: a concurrent caller's insert makes ours fail, and we read theirs.
     fields = {f.attname: getattr(message, f.attname) for f in OutboundMessage._meta.concrete_fields
               if not f.primary_key and f.attname != "idempotency_key"}

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aftersales.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -95,17 +96,26 @@ PGHISTORY_LEVEL = pgtrigger.Statement
 DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
 DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000)
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", required=True),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+
+def _database(url):
+    database = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    database.setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        f" -c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
     )
-}
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-    f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-    f" -c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
-)
+    return database
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", required=True))}
+# A streaming replica of the same database for the KPI pages, reports and exports
+# (aftersales/db_routers.py): they read there and say "as of" its replay time; everything else
+# and every write stays on the primary. Django's own test runner would treat it as a mirror.
+REPORTS_DATABASE_URL = env_str("REPORTS_DATABASE_URL", "")
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = {**_database(REPORTS_DATABASE_URL), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["aftersales.db_routers.ReportsRouter"]
+# A replica further behind than this is flagged on the pages (and not used for the kept report).
+REPORTS_MAX_LAG_SECONDS = env_int("REPORTS_MAX_LAG_SECONDS", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker ----------------------------------------------------------

@@ -40,3 +40,6 @@ DEBUG = False
 # Close connections after each request/task, so threads (live server, Celery worker) never keep
 # the test database open when it is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests never read from a replica named in the environment (its database is not the test
+# database); kpi/tests/test_replica.py starts a replica of the test database of its own.
+DATABASES.pop("reports", None)  # noqa: F405

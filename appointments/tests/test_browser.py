@@ -124,7 +124,7 @@ def test_reception_marks_an_arrival_by_plate_and_the_welcome_board_shows_it(page
     board = page.context.new_page()
     board.goto(f"/w/{token}/")
     row = board.locator("[data-testid=board-row]")
-    expect(row).to_have_attribute("data-status", "booked")
+    expect(row).to_have_attribute("data-status", "expected")
     expect(row).not_to_contain_text(appointment.vehicle.plate)
     log_in(page, "advisor_a")
     page.goto("/appointments/")

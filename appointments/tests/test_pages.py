@@ -75,3 +75,49 @@ def test_day_book_shows_only_the_users_stores(client, store_a, store_b, personas
     page = client.get(reverse("appointments:day_book") + f"?store=a&day={day}")
     assert page.context["store"] == store_b
     assert 'data-testid="appointment"' not in page.content.decode()
+
+
+def test_the_customer_file_lists_appointments_and_links_the_repair_order_to_its_own(
+        client, store_a, personas, django_assert_num_queries):
+    from aftersales.tests.factories import ServiceVisitFactory
+
+    from ..services import link_repair_orders
+    from .factories import TUESDAY, at
+
+    advisor = personas["advisor"]
+    appointment = book(store_a, advisor, advisor=advisor)
+    appointment.arrive(by=advisor, now=at(TUESDAY, 10))
+    visit = ServiceVisitFactory(vehicle=appointment.vehicle, opened_at=at(TUESDAY, 10, 5), order_no="RO-APPT-1")
+    link_repair_orders(store=store_a, now=at(TUESDAY, 12))
+    client.force_login(advisor)
+    url = reverse("customers:detail", args=[appointment.customer_id])
+    with django_assert_num_queries(17) as few:
+        page = client.get(url)
+    text = page.content.decode()
+    detail = reverse("appointments:detail", args=[appointment.pk])
+    assert text.count('data-testid="timeline-appointment"') == 1
+    # The repair order's "by appointment" opens the appointment; the appointment names its order.
+    assert f'<a href="{detail}" data-testid="visit-appointment">' in text
+    assert f'href="#visit-{visit.pk}">RO-APPT-1</a>' in text
+    for _ in range(3):
+        book(store_a, advisor, vehicle=appointment.vehicle, starts_at=at(TUESDAY + dt.timedelta(days=7), 10)
+             ).cancel(by=advisor, reason="改天", now=timezone.now())
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(url).content.decode().count('data-testid="timeline-appointment"') == 4
+
+
+def test_the_appointment_page_links_its_repair_order_in_the_customer_file(client, store_a, personas):
+    from aftersales.tests.factories import ServiceVisitFactory
+
+    from ..services import link_repair_orders
+    from .factories import TUESDAY, at
+
+    advisor = personas["advisor"]
+    appointment = book(store_a, advisor, advisor=advisor)
+    appointment.arrive(by=advisor, now=at(TUESDAY, 10))
+    visit = ServiceVisitFactory(vehicle=appointment.vehicle, opened_at=at(TUESDAY, 10, 5), order_no="RO-APPT-2")
+    link_repair_orders(store=store_a, now=at(TUESDAY, 12))
+    client.force_login(advisor)
+    text = client.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    file_url = reverse("customers:detail", args=[appointment.customer_id])
+    assert f'href="{file_url}#visit-{visit.pk}">RO-APPT-2</a>' in text

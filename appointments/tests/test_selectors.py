@@ -1,10 +1,12 @@
 import datetime as dt
 
-from aftersales.tests.factories import VehicleFactory
+from django.utils import translation
+
+from aftersales.tests.factories import ServiceVisitFactory, VehicleFactory
 
 from .. import selectors
 from ..models import Appointment
-from ..services import record_walk_in
+from ..services import link_repair_orders, record_walk_in
 from .factories import NOW, TUESDAY, at, book
 
 
@@ -69,3 +71,42 @@ def test_arrivals_have_no_channel(store_a):
     with pytest.raises(ValueError, match="not grouped"):
         selectors.kpi_arrival_counts(store_ids=[store_a.pk], start=TUESDAY, end=TUESDAY, zone=ZoneInfo("UTC"),
                                      by=("channel",))
+
+
+# --- The welcome board's status (seed 001: 欢迎板) ------------------------------------------------
+def _arrived_with_order(store, personas, **visit_fields):
+    appointment = book(store, personas["advisor"])
+    appointment.arrive(by=personas["advisor"], now=at(TUESDAY, 10))
+    ServiceVisitFactory(vehicle=appointment.vehicle, opened_at=at(TUESDAY, 10, 5), **visit_fields)
+    link_repair_orders(store=store, now=at(TUESDAY, 12))
+    return appointment
+
+
+def _board_statuses(store):
+    return [row["status"] for row in selectors.welcome_board(store, TUESDAY)]
+
+
+def test_board_says_expected_before_the_customer_arrives(store_a, personas):
+    book(store_a, personas["advisor"])
+    assert _board_statuses(store_a) == ["expected"]
+
+
+def test_board_says_arrived_until_the_repair_order_is_opened(store_a, personas):
+    book(store_a, personas["advisor"]).arrive(by=personas["advisor"], now=at(TUESDAY, 10))
+    assert _board_statuses(store_a) == ["arrived"]
+
+
+def test_board_says_in_the_workshop_while_the_repair_order_is_open(store_a, personas):
+    _arrived_with_order(store_a, personas, status="open", closed_at=None)
+    assert _board_statuses(store_a) == ["in_workshop"]
+
+
+def test_board_says_ready_when_the_repair_order_is_closed(store_a, personas):
+    _arrived_with_order(store_a, personas, status="closed", closed_at=at(TUESDAY, 11, 30))
+    assert _board_statuses(store_a) == ["ready"]
+
+
+def test_board_status_reads_in_the_users_language(store_a, personas):
+    _arrived_with_order(store_a, personas, status="open", closed_at=None)
+    with translation.override("zh-hans"):
+        assert selectors.welcome_board(store_a, TUESDAY)[0]["status_label"] == "维修中"

@@ -162,3 +162,14 @@ def test_an_overdue_callback_of_an_advisor_s_finding_goes_to_the_supervisors(sto
     Complaint.objects.filter(pk=complaint.pk).update(created_by=advisor)
     escalate_overdue(now=Complaint.objects.get(pk=complaint.pk).due_at + HOUR)
     assert overdue_emails() == ["sup@example.com"]
+
+
+@pytest.mark.django_db
+def test_a_handler_who_works_in_english_reads_the_overdue_email_in_english(complaint, people):
+    people["handler"].language = "en"
+    people["handler"].save(update_fields=["language"])
+    escalate_overdue(now=ANSWER_DUE + 25 * HOUR)
+    english = OutboundMessage.objects.get(kind="complaint_overdue", to="handler@example.com")
+    chinese = OutboundMessage.objects.get(kind="complaint_overdue", to="sup@example.com")
+    assert english.language == "en" and "The department answers" in english.context["summary"]
+    assert chinese.language == "zh-hans" and "The department answers" not in chinese.context["summary"]

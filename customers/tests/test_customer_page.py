@@ -25,7 +25,8 @@ def test_page_shows_the_whole_file(client, personas, customer):
 def test_page_runs_a_fixed_number_of_queries(client, personas, customer, django_assert_num_queries):
     client.force_login(personas["cs_agent"])
     url = reverse("customers:detail", args=[customer.pk])
-    with django_assert_num_queries(16) as few:  # +1: reminders, greetings and recalls (visits.care)
+    # +1: reminders, greetings and recalls (visits.care); +1: appointments
+    with django_assert_num_queries(17) as few:
         client.get(url)
     vehicle = customer.vehicles.get()
     for _ in range(30):

@@ -274,15 +274,20 @@ def test_the_queue_has_work_and_the_morning_job_finds_nothing_missing(capsys):
 
 
 def test_calls_are_added_to_a_group_generated_without_them(capsys):
+    def return_visit_calls():
+        # Complaints' care calls come with the complaints, which a second run leaves as they are.
+        return (FollowUp.objects.filter(visit__isnull=False).count(),
+                CallAttempt.objects.filter(followup__visit__isnull=False).count())
+
     generate(capsys)
-    followups, attempts = call_counts()
+    followups, attempts = return_visit_calls()
     with connection.cursor() as cursor:  # as a data set generated before follow-ups existed
         cursor.execute("DELETE FROM visits_callattempt")
         cursor.execute("DELETE FROM visits_followup")
     generate(capsys)
     assert counts() == (1, 200, 240, 1000, 240)
     # The same kind of calls, from the repair orders as stored.
-    again = call_counts()
+    again = return_visit_calls()
     assert 0.9 * followups <= again[0] <= 1.1 * followups
     assert 0.8 * attempts <= again[1] <= 1.2 * attempts
     assert FollowUp.objects.filter(visit__customer=F("customer"), status="pending").exists()

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aftersales', '0013_action_overdue_kind'),
+        ('aftersales', '0014_action_overdue_kind'),
         ('complaints', '0003_deadlines_escalation_attachments'),
         ('kpi', '0002_mystery_shopper_and_corrective_actions'),
         ('pghistory', '0007_auto_20250421_0444'),

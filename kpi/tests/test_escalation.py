@@ -173,3 +173,14 @@ def test_another_store_s_action_is_not_found_for_its_update(client, store_a, peo
     action = make_action(store_a, people["owner"], people["manager"])
     client.force_login(people["other_manager"])
     assert client.get(reverse("kpi:action_update", args=[action.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_manager_who_works_in_english_reads_the_email_in_english(action, people):
+    people["manager"].language = "en"
+    people["manager"].save(update_fields=["language"])
+    escalate_overdue_actions(now=MANAGERS_DAY)
+    english = OutboundMessage.objects.get(kind="action_overdue", to="gm@example.com")
+    chinese = OutboundMessage.objects.get(kind="action_overdue", to="director@example.com")
+    assert english.language == "en" and "managers told" in english.context["summary"]
+    assert chinese.language == "zh-hans" and "已告知经理" in chinese.context["summary"]

@@ -239,3 +239,10 @@ def test_today_s_appointments_and_arrivals_link_to_exactly_those(client, persona
         request.user = personas["manager"]
         assert AppointmentFilter(QueryDict(query), request=request).qs.count() == expected, url
         assert client.get(url).status_code == 200
+
+
+def test_without_a_reports_replica_the_pages_say_nothing_about_one(client, personas):
+    client.force_login(personas["manager"])
+    response = client.get(reverse("kpi:dashboard"))
+    assert response.status_code == 200 and response.context["freshness"] is None
+    assert b"replica-as-of" not in response.content and b"replica-lagging" not in response.content

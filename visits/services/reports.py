@@ -47,10 +47,10 @@ def managers_of(store):
     )
 
 
-def end_of_day_text(store, figures):
+def end_of_day_text(store, figures, language=None):
     from ..selectors import labelled_averages, labelled_reasons
 
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE):
         return render_to_string("visits/email/end_of_day.txt", {
             "store": store, "figures": figures, "averages": labelled_averages(figures),
             "dissatisfied": [
@@ -95,12 +95,15 @@ def send_end_of_day_reports(*, now=None) -> int:
                     continue  # made already, by an earlier or a concurrent run
                 report.figures = day_figures(store_ids=[store.pk], day=day, zone=zone)
                 report.save(update_fields=["figures"])
-                summary = end_of_day_text(store, report.figures)
+                summaries = {}  # in each manager's own language
                 for manager in managers_of(store):
+                    language = manager.working_language
+                    if language not in summaries:
+                        summaries[language] = end_of_day_text(store, report.figures, language)
                     queue_message(
                         store=store, kind="daily_call_summary", channel=Channel.EMAIL, to=manager.email,
-                        context={"date": day.isoformat(), "summary": summary},
-                        idempotency_key=f"end-of-day:{store.pk}:{day}:{manager.pk}",
+                        context={"date": day.isoformat(), "summary": summaries[language]},
+                        idempotency_key=f"end-of-day:{store.pk}:{day}:{manager.pk}", language=language,
                     )
                 made += 1
     return made
@@ -142,15 +145,17 @@ def send_weekly_findings(*, now=None) -> int:
         )
         with transaction.atomic():
             for department in departments:
-                with translation.override(settings.LANGUAGE_CODE):
+                with translation.override(department.head.working_language):
                     summary = render_to_string("visits/email/weekly_findings.txt", {
                         "department": department, "week_start": week_start,
                         "findings": grouped[department.kind],
                     }).strip()
+                    name = department.display_name
                 queue_message(
                     store=store, kind="weekly_findings", channel=Channel.EMAIL, to=department.head.email,
-                    context={"department": department.display_name, "week": week_start.isoformat(), "summary": summary},
+                    context={"department": name, "week": week_start.isoformat(), "summary": summary},
                     idempotency_key=f"weekly-findings:{department.pk}:{week_start}",
+                    language=department.head.working_language,
                 )
                 queued += 1
     return queued

@@ -263,3 +263,26 @@ def test_days_missed_since_the_last_report_are_all_made_up(store_a, managers):
     send_end_of_day_reports(now=at(9, day=later))  # three evenings went by without the job
     days = sorted(EndOfDayReport.objects.filter(store=store_a).values_list("day", flat=True))
     assert days == [YESTERDAY + dt.timedelta(days=n) for n in range(5)]  # YESTERDAY … later − 1
+
+
+@pytest.mark.django_db
+def test_a_manager_who_works_in_english_gets_the_summary_in_english(store_a, managers, day_of_calls):
+    managers["a2"].language = "en"
+    managers["a2"].save(update_fields=["language"])
+    send_end_of_day_reports(now=at(18, 5))
+    english = summaries(store_a).get(to=managers["a2"].email)
+    chinese = summaries(store_a).get(to=managers["a1"].email)
+    assert english.language == "en" and "Calls made: 6" in english.context["summary"]
+    assert chinese.language == "zh-hans" and "Calls made" not in chinese.context["summary"]
+
+
+@pytest.mark.django_db
+def test_a_department_head_who_works_in_english_gets_the_findings_in_english(store_a, heads, week_of_findings):
+    heads["workshop"].language = "en"
+    heads["workshop"].save(update_fields=["language"])
+    send_weekly_findings(now=at(9, day=DAY + dt.timedelta(days=7)))
+    [workshop] = findings_to(heads["workshop"].email)
+    [finance] = findings_to(heads["finance"].email)
+    assert workshop.language == "en" and finance.language == "zh-hans"
+    assert workshop.context["summary"].startswith("1 finding for Workshop in the week from 2026-11-02")
+    assert workshop.context["department"] == "Workshop" and "finding for" not in finance.context["summary"]

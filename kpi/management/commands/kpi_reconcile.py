@@ -1,11 +1,13 @@
 """`python manage.py kpi_reconcile --month YYYY-MM [--store CODE]`: every figure of the month
 counted again straight from the records (kpi.reconcile, a code path of its own) and compared
-with what the report shows (the kept report of a closed month, else the pages' figures). Exits
-non-zero on any difference."""
+with what the report shows (the kept report of a closed month, else the pages' figures, read
+where the pages read them: the reports replica when one is configured). Exits non-zero on any
+difference."""
 import re
 
 from django.core.management.base import BaseCommand, CommandError
 
+from aftersales.db_routers import reading_reports
 from aftersales.models import Store
 from kpi import metrics, reports
 from kpi.metrics import FIGURES, Period
@@ -32,10 +34,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No active store with the code {store!r}")
         differences = 0
         for one in stores:
-            kept = MonthlyReport.objects.filter(store=one, month=period.start).first()
-            shown = kept.figures if kept else reports.live_figures([one.pk], period, metrics.zone_of([one]))
+            with reading_reports() as read:
+                kept = MonthlyReport.objects.filter(store=one, month=period.start).first()
+                shown = kept.figures if kept else reports.live_figures([one.pk], period, metrics.zone_of([one]))
             counted = recount(one, period.start, period.end)
             source = "kept report" if kept else "pages"
+            if read.freshness and read.freshness.note:
+                source += f"; {read.freshness.note}"
             self.stdout.write(f"{one.code} {period} ({source})")
             for key in metrics.REPORT:
                 on_report = shown.get(key)

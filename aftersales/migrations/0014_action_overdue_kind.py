@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aftersales', '0012_message_kinds_of_every_module'),
+        ('aftersales', '0013_user_language'),
     ]
 
     operations = [
