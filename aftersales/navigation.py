@@ -63,6 +63,11 @@ NAVIGATION = [
         "call_summary", _("Daily call report"), "visits:summary",
         permission="visits.view_call_reports", group="calls",
     ),
+    # Inside the calls menu (who sees it sees "Calls today" too): the bar does not grow.
+    NavItem(
+        "call_records", _("Call records"), "visits:followup_list",
+        permission="visits.view_call_reports", group="calls",
+    ),
     NavItem(
         "campaigns", _("Campaigns"), "visits:campaigns",
         permission="visits.manage_campaigns", group="calls",

@@ -73,6 +73,10 @@ SCHEDULES = {
     "monthly satisfaction report": Schedule(
         task="kpi.tasks.build_monthly_reports", crontab="15 7 * * *"
     ),
+    # Corrective actions past their due date: the owner, then the managers (kpi/escalation.py).
+    "escalate overdue corrective actions": Schedule(
+        task="kpi.tasks.escalate_overdue_actions", every=timedelta(minutes=5), expires_seconds=240
+    ),
     "nightly loyalty refresh": Schedule(
         task="customers.tasks.refresh_all_loyalty", crontab="10 3 * * *"
     ),

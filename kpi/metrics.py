@@ -199,6 +199,42 @@ def _appointments(kpi):
     return drill
 
 
+def _unlistable(key):
+    """A group the lists cannot filter to: no advisor, or no repair type (a call without a repair
+    order); the lists have no "without" filter, so such a figure has no drill-down."""
+    return any(name in key and key[name] is None for name in ("advisor", "repair_type"))
+
+
+def _calls(count):
+    """The follow-up list of the calls due in the period, filtered to the count (visits.selectors.
+    KPI_CALL_FILTERS)."""
+    def drill(period, key):
+        return None if _unlistable(key) else _url("visits:followup_list", {
+            "due_after": period.start.isoformat(), "due_before": period.last_day.isoformat(), "kpi": count,
+            "store": key.get("store"), "advisor": key.get("advisor"), "repair_type": key.get("repair_type"),
+            "kind": key.get("kind"),
+        })
+    return drill
+
+
+def _surveys(count):
+    """The survey answers recorded in the period, filtered to the count (KPI_SURVEY_FILTERS)."""
+    def drill(period, key):
+        return None if _unlistable(key) else _url("visits:survey_list", {
+            "recorded_after": period.start.isoformat(), "recorded_before": period.last_day.isoformat(),
+            "kpi": count, "store": key.get("store"), "advisor": key.get("advisor"),
+            "repair_type": key.get("repair_type"),
+        })
+    return drill
+
+
+def _dissatisfactions(period, key):
+    return None if _unlistable(key) else _url("visits:dissatisfaction_list", {
+        "recorded_after": period.start.isoformat(), "recorded_before": period.last_day.isoformat(),
+        "store": key.get("store"), "advisor": key.get("advisor"), "repair_type": key.get("repair_type"),
+    })
+
+
 # --- Figures ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Figure:
@@ -251,12 +287,12 @@ def _survey_figures():
         figures.append(Figure(
             f"satisfaction_{name}", _("Satisfaction: %(dimension)s") % {"dimension": label},
             ("surveys", f"{name}_satisfied"), ("surveys", f"{name}_answered"), PERCENT, True,
-            description=_("Answers of 4 or 5 out of the answers to this question."), group="satisfaction",
+            drill=_surveys(f"{name}_satisfied"), description=_("Answers of 4 or 5 out of the answers to this question."), group="satisfaction",
         ))
         figures.append(Figure(
             f"score_{name}", _("Average score: %(dimension)s") % {"dimension": label},
             ("surveys", f"{name}_sum"), ("surveys", f"{name}_answered"), SCORE, True,
-            description=_("Mean of the 1–5 answers to this question."), group="satisfaction",
+            drill=_surveys(f"{name}_answered"), drill_counts="denominator", description=_("Mean of the 1–5 answers to this question."), group="satisfaction",
         ))
     return figures
 
@@ -265,29 +301,31 @@ FIGURES = {
     figure.key: figure
     for figure in [
         Figure("return_visit_rate", _("Return-visit rate"), ("calls", "made"), ("calls", "due"), PERCENT, True,
-               description=_("Calls finished (done, or unreachable after every attempt) out of the calls due in "
+               drill=_calls("made"), description=_("Calls finished (done, or unreachable after every attempt) out of the calls due in "
                              "the period (not skipped, not cancelled, not covered by another call).")),
         Figure("contact_rate", _("Successful-contact rate"), ("calls", "reached"), ("calls", "made"), PERCENT, True,
-               description=_("Calls that reached the customer out of the calls finished.")),
+               drill=_calls("reached"), description=_("Calls that reached the customer out of the calls finished.")),
         Figure("warranty_return_visit_rate", _("Warranty return-visit rate"), ("calls", "warranty_made"),
-               ("calls", "warranty_due"), PERCENT, True,
+               ("calls", "warranty_due"), PERCENT, True, drill=_calls("warranty_made"),
                description=_("The return-visit rate of the calls after warranty repairs.")),
         Figure("satisfaction_rate", _("Satisfaction rate"), ("surveys", "overall_satisfied"),
                ("surveys", "overall_answered"), PERCENT, True, group="satisfaction",
+               drill=_surveys("overall_satisfied"),
                description=_("Overall satisfaction answered 4 or 5 out of the overall answers recorded in the "
                              "period (on site and by phone).")),
         Figure("average_score", _("Average satisfaction score"), ("surveys", "overall_sum"),
                ("surveys", "overall_answered"), SCORE, True, group="satisfaction",
+               drill=_surveys("overall_answered"), drill_counts="denominator",
                description=_("Mean of the overall answers (1–5).")),
         *_survey_figures(),
         Figure("fixed_right_first_time", _("Fixed right the first time"), ("surveys", "fixed_right_yes"),
                ("surveys", "fixed_right_answered"), PERCENT, True, group="satisfaction",
-               description=_("“Yes” out of the answers to “fixed right the first time”.")),
+               drill=_surveys("fixed_right_yes"), description=_("“Yes” out of the answers to “fixed right the first time”.")),
         Figure("mystery_shopper_score", _("Mystery-shopper score"), ("mystery_shopper", "score_sum"),
                ("mystery_shopper", "checks"), POINTS, True, group="satisfaction",
                description=_("Mean score (0–100) of the open and secret checks made in the period.")),
         Figure("dissatisfactions", _("Dissatisfactions"), ("dissatisfactions", "dissatisfactions"), None, COUNT,
-               False, group="satisfaction",
+               False, group="satisfaction", drill=_dissatisfactions,
                description=_("Unhappy answers recorded in the period (a score of 2 or less, or not fixed right).")),
         Figure("complaints", _("Complaints"), ("complaints", "registered"), None, COUNT, False,
                drill=_complaints_registered("valid"), group="complaints",

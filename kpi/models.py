@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.history import tracked
 from aftersales.scoping import StoreScopedQuerySet
 
 
@@ -152,9 +153,16 @@ class MysteryShopperCheck(models.Model):
         return f"{self.advisor} {self.checked_on} {self.score}"
 
 
+@tracked()
 class CorrectiveAction(models.Model):
     """整改措施: opened from a figure off target or a complaint's root cause, with an owner, a due
-    date and the figure it should move; the report shows the figure before and after."""
+    date and the figure it should move; the report shows the figure before and after. An overdue
+    one escalates (kpi/escalation.py): its owner, then the store's managers, each once."""
+
+    class Level(models.IntegerChoices):
+        NONE = 0, _("Not escalated")
+        OWNER = 1, _("Owner reminded")
+        MANAGERS = 2, _("Managers told")
 
     class State(models.TextChoices):
         OPEN = "open", pgettext_lazy("corrective action", "Open")
@@ -179,6 +187,8 @@ class CorrectiveAction(models.Model):
                                   verbose_name=_("opened by"))
     opened_at = models.DateTimeField(pgettext_lazy("corrective action", "opened"), default=timezone.now)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation"), choices=Level.choices, default=Level.NONE)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
 
     objects = StoreScopedQuerySet.as_manager()
 
@@ -190,5 +200,7 @@ class CorrectiveAction(models.Model):
     def __str__(self):
         return self.title
 
+    ACTIVE = (State.OPEN, State.IN_PROGRESS)
+
     def is_overdue(self, today):
-        return self.state in (self.State.OPEN, self.State.IN_PROGRESS) and self.due_on < today
+        return self.state in self.ACTIVE and self.due_on < today

@@ -3,7 +3,7 @@ corrective actions (整改措施)."""
 import io
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse
@@ -159,8 +159,10 @@ def actions(request):
     })
 
 
+@login_required
 def action_update(request, pk):
-    """The owner (or a manager) records progress and moves the action's state."""
+    """The owner (or a manager) records progress and moves the action's state: the escalation
+    emails link here, so an owner without the actions page (an advisor, a department head) can."""
     action = get_for_user_or_404(CorrectiveAction.objects.select_related("store"), request.user, pk=pk)
     if action.owner_id != request.user.pk and not request.user.has_perm("kpi.change_correctiveaction"):
         raise PermissionDenied

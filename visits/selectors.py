@@ -316,19 +316,49 @@ def kpi_calls_due(*, store_ids, start: dt.date, end: dt.date):
     ).exclude(status__in=[Status.SKIPPED, Status.CANCELLED])
 
 
+_WARRANTY = Q(visit__repair_type=RepairType.WARRANTY)
+# What each count of the calls due counts: the figures' aggregates and the follow-up list's
+# drill-down (`kpi` filter) read the same conditions.
+KPI_CALL_FILTERS = {
+    "due": Q(),
+    "made": _MADE,
+    "reached": Q(status=Status.DONE, outcome=FollowUp.Outcome.REACHED),
+    "warranty_due": _WARRANTY,
+    "warranty_made": _WARRANTY & _MADE,
+}
+
+
+def kpi_calls_where(name) -> Q:
+    """The calls of the count `name` (KPI_CALL_FILTERS) among all follow-ups: standing alone,
+    neither skipped nor cancelled, and meeting the count's condition (the period apart)."""
+    return Q(merged_into__isnull=True) & ~Q(status__in=[Status.SKIPPED, Status.CANCELLED]) & KPI_CALL_FILTERS[name]
+
+
 def kpi_call_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
     """Calls due, made (finished: done or unreachable after every attempt), reached, and the same
     for calls after warranty repairs; one row per dimension value (and per bucket)."""
-    warranty = Q(visit__repair_type=RepairType.WARRANTY)
     rows = _grouped(kpi_calls_due(store_ids=store_ids, start=start, end=end), KPI_CALL_DIMENSIONS, by,
                     bucket, "due_on", zone, {
-                        "due": Count("id"),
-                        "made": Count("id", filter=_MADE),
-                        "reached": Count("id", filter=Q(status=Status.DONE, outcome=FollowUp.Outcome.REACHED)),
-                        "warranty_due": Count("id", filter=warranty),
-                        "warranty_made": Count("id", filter=warranty & _MADE),
+                        name: Count("id", filter=condition) if condition else Count("id")
+                        for name, condition in KPI_CALL_FILTERS.items()
                     })
     return _renamed(rows, KPI_CALL_DIMENSIONS, by)
+
+
+def _kpi_survey_filters():
+    filters = {}
+    for name in ["overall", *[name for name, _label in DIMENSIONS]]:
+        filters[f"{name}_answered"] = Q(**{f"{name}__isnull": False})
+        filters[f"{name}_satisfied"] = Q(**{f"{name}__gte": 4})
+    filters["fixed_right_yes"] = Q(fixed_right=True)
+    filters["fixed_right_answered"] = Q(fixed_right__isnull=False)
+    return filters
+
+
+# What each count of the survey answers counts: the figures' aggregates and the survey list's
+# drill-down (`kpi` filter) read the same conditions. (`<question>_sum` is summed over the
+# `<question>_answered` ones.)
+KPI_SURVEY_FILTERS = _kpi_survey_filters()
 
 
 def kpi_survey_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
@@ -337,14 +367,9 @@ def kpi_survey_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), b
     from django.db.models import Sum
 
     begin, finish = _local_bounds(start, end, zone)
-    questions = ["overall", *DIMENSION_NAMES]
-    aggregates = {}
-    for name in questions:
-        aggregates[f"{name}_answered"] = Count(name)
-        aggregates[f"{name}_satisfied"] = Count("id", filter=Q(**{f"{name}__gte": 4}))
+    aggregates = {name: Count("id", filter=condition) for name, condition in KPI_SURVEY_FILTERS.items()}
+    for name in ["overall", *DIMENSION_NAMES]:
         aggregates[f"{name}_sum"] = Sum(name)
-    aggregates["fixed_right_yes"] = Count("id", filter=Q(fixed_right=True))
-    aggregates["fixed_right_answered"] = Count("fixed_right")
     rows = _grouped(
         SurveyResponse.objects.filter(store_id__in=store_ids, recorded_at__gte=begin, recorded_at__lt=finish),
         KPI_SURVEY_DIMENSIONS, by, bucket, "recorded_at", zone, aggregates,
@@ -413,3 +438,34 @@ from .care.selectors import (  # noqa: E402,F401
     renewal_rate,
     won_back_by_month,
 )
+
+
+# --- The staff lists (the KPI figures' drill-downs): one page of rows and the count ---------------
+LIST_PAGE = 50
+
+
+def followup_list_page(queryset, *, cursor=None) -> dict:
+    """A page of the follow-up list, newest due first, with what a row shows (one query), and
+    how many calls match (one query)."""
+    from aftersales.pagination import keyset_page
+
+    rows = queryset.select_related("store", "customer", "vehicle", "visit", "visit__advisor", "rule", "survey")
+    return {"page": keyset_page(rows, order=("-due_on", "-id"), cursor=cursor, size=LIST_PAGE),
+            "count": queryset.count()}
+
+
+def survey_list_page(queryset, *, cursor=None) -> dict:
+    from aftersales.pagination import keyset_page
+
+    rows = queryset.select_related("store", "visit", "visit__customer", "visit__vehicle", "visit__advisor",
+                                   "recorded_by")
+    return {"page": keyset_page(rows, order=("-recorded_at", "-id"), cursor=cursor, size=LIST_PAGE),
+            "count": queryset.count()}
+
+
+def dissatisfaction_list_page(queryset, *, cursor=None) -> dict:
+    from aftersales.pagination import keyset_page
+
+    rows = queryset.select_related("store", "customer", "visit", "visit__advisor", "recorded_by")
+    return {"page": keyset_page(rows, order=("-created_at", "-id"), cursor=cursor, size=LIST_PAGE),
+            "count": queryset.count()}

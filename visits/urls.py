@@ -13,6 +13,9 @@ urlpatterns = [
     path("calls/<int:pk>/release/", views.release_call, name="release_call"),
     path("calls/<int:pk>/assign/", views.assign_call, name="assign_call"),
     path("today/", views.today, name="today"),
+    path("calls/", views.followup_list, name="followup_list"),
+    path("surveys/", views.survey_list, name="survey_list"),
+    path("dissatisfactions/", views.dissatisfaction_list, name="dissatisfaction_list"),
     path("summary/", views.day_summary, name="summary"),
     path("repair-orders/<int:visit_pk>/survey/", views.on_site_survey, name="on_site_survey"),
     # Customer care (visits.care): campaigns and the outcome of reminder, renewal and recall calls.

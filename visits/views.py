@@ -231,3 +231,29 @@ def on_site_survey(request, visit_pk):
             return redirect("customers:detail", visit.customer_id)
     return render(request, "visits/on_site_survey.html", {"visit": visit, "form": form},
                   status=400 if form.errors else 200)
+
+
+# --- Staff lists: the calls, the survey answers and the dissatisfactions (the KPI drill-downs) ----
+def _staff_list(request, filter_class, page, template):
+    from . import filters
+
+    records = getattr(filters, filter_class)(request.GET, request=request)
+    context = page(records.qs, cursor=request.GET.get("after"))
+    context.update(filter=records, several_stores=records.several_stores)
+    return render(request, template, context)
+
+
+@permission_required("visits.view_call_reports", raise_exception=True)
+def followup_list(request):
+    return _staff_list(request, "FollowUpFilter", selectors.followup_list_page, "visits/followup_list.html")
+
+
+@permission_required("visits.view_call_reports", raise_exception=True)
+def survey_list(request):
+    return _staff_list(request, "SurveyFilter", selectors.survey_list_page, "visits/survey_list.html")
+
+
+@permission_required("visits.view_call_reports", raise_exception=True)
+def dissatisfaction_list(request):
+    return _staff_list(request, "DissatisfactionFilter", selectors.dissatisfaction_list_page,
+                       "visits/dissatisfaction_list.html")

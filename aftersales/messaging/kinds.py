@@ -51,6 +51,7 @@ KINDS = {
         _kind("complaint_overdue", _("Overdue complaints"), Purpose.SERVICE, "count", "summary", "link"),
         _kind("monthly_report", _("Monthly satisfaction report"), Purpose.SERVICE, "month", "scope", "summary",
               "link"),
+        _kind("action_overdue", _("Overdue corrective actions"), Purpose.SERVICE, "count", "summary", "link"),
     )
 }
 

@@ -49,7 +49,7 @@ def test_only_idempotent_tasks_ack_late():
         "aftersales.tasks.backup_database", "aftersales.tasks.send_outbox",
         "visits.tasks.create_followups", "visits.tasks.send_end_of_day_reports",
         "visits.tasks.send_weekly_findings", "complaints.tasks.escalate_overdue",
-        "complaints.tasks.recompute_deadlines", "kpi.tasks.build_monthly_reports",
+        "complaints.tasks.recompute_deadlines", "kpi.tasks.build_monthly_reports", "kpi.tasks.escalate_overdue_actions",
         # Customer care: unique keys decide what exists, so a redelivered run is harmless.
         "visits.tasks.run_daily_care", "visits.tasks.queue_campaign",
         # Appointments' jobs: each decided by its rows (idempotency keys, states, unique refs).

@@ -12,12 +12,13 @@ EXPECTED = {
     "advisor": FILES + BOOKING + ["my_appointments", "imports", "stores"],
     "cs_agent": FILES + ["queue", "complaints"] + BOOKING + ["stores"],
     "cs_supervisor": FILES + [
-        "queue", "calls_today", "call_summary", "campaigns", "complaints", "complaint_inbox", "triage",
+        "queue", "calls_today", "call_summary", "call_records", "campaigns", "complaints", "complaint_inbox",
+        "triage",
     ] + BOOKING + ["my_appointments", "kpi_dashboard", "kpi_report", "kpi_scorecard", "kpi_ms", "kpi_actions",
                    "messages", "imports", "stores"],
     # The personas belong to no department: no inbox (see below).
     "dept_head": FILES + ["complaints", "stores"],
-    "manager": FILES + ["calls_today", "call_summary", "campaigns", "complaints"] + BOOKING + [
+    "manager": FILES + ["calls_today", "call_summary", "call_records", "campaigns", "complaints"] + BOOKING + [
         "kpi_dashboard", "kpi_report", "kpi_targets", "kpi_scorecard", "kpi_ms", "kpi_actions",
         "messages", "imports", "stores",
     ],

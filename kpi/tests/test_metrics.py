@@ -10,6 +10,7 @@ from customers.filters import CustomerFilter, ServiceVisitFilter
 from customers.models import Customer, ServiceVisit
 from kpi import metrics
 from kpi.metrics import EMPTY, FIGURES, Period
+from visits.filters import DissatisfactionFilter, FollowUpFilter, SurveyFilter
 
 from .month import EXPECTED, OCTOBER, SHANGHAI, build_october
 
@@ -114,6 +115,8 @@ def test_every_drill_down_lists_exactly_what_its_figure_counts(store_a, october,
         request, params = _request(manager, url)
         if url.startswith("/appointments/"):
             count = AppointmentFilter(params, request=request).qs.count()
+        elif url.startswith("/visits/"):
+            count = _visits_list_count(url, params, request)
         elif url.startswith("/complaints/"):
             count = ComplaintFilter(params, request=request).qs.count()
         elif url.startswith("/customers/repair-orders/"):
@@ -124,7 +127,64 @@ def test_every_drill_down_lists_exactly_what_its_figure_counts(store_a, october,
         expected = value.denominator if value.figure.drill_counts == "denominator" else value.numerator
         assert count == expected, (key, url)
         checked += 1
-    assert checked >= 17
+    assert checked >= 17 + 4 + 2 * 7
+
+
+VISITS_LISTS = {"/visits/calls/": FollowUpFilter, "/visits/surveys/": SurveyFilter,
+                "/visits/dissatisfactions/": DissatisfactionFilter}
+
+
+def _visits_list_count(url, params, request):
+    return VISITS_LISTS[url.partition("?")[0]](params, request=request).qs.count()
+
+
+CALL_AND_SURVEY_FIGURES = ["return_visit_rate", "contact_rate", "warranty_return_visit_rate", "satisfaction_rate",
+                           "average_score", "fixed_right_first_time", "dissatisfactions",
+                           *[f"satisfaction_{name}" for name in ("booking", "advisor", "pickup_price")]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("by", [(), ("advisor",), ("repair_type",)])
+def test_the_call_and_survey_lists_count_exactly_each_call_and_survey_figure(store_a, october, personas, by):
+    from customers.models import ServiceVisit
+
+    # Two advisors' repair orders, so that the advisor's drill-down is not the whole store's.
+    f1, f2, *_rest = october["followups"]
+    ServiceVisit.objects.filter(pk__in=[f1.visit_id, f2.visit_id]).update(advisor=personas["advisor"])
+    table = month_table(store_a, by=by, figures=CALL_AND_SURVEY_FIGURES)
+    checked = 0
+    for key, row in table.rows.items():
+        for figure_key in CALL_AND_SURVEY_FIGURES:
+            value = row.get(figure_key)
+            if value is None or value.drill_url is None:
+                continue
+            request, params = _request(personas["manager"], value.drill_url)
+            expected = value.denominator if value.figure.drill_counts == "denominator" else value.numerator
+            assert _visits_list_count(value.drill_url, params, request) == expected, (by, key, figure_key)
+            checked += 1
+    assert checked >= len(CALL_AND_SURVEY_FIGURES)
+
+
+@pytest.mark.django_db
+def test_calls_without_a_repair_order_have_no_drill_down_by_repair_type(store_a, october, personas):
+    from visits.models import FollowUp
+
+    FollowUp.objects.filter(pk=october["followups"][0].pk).update(visit=None)
+    by_type = month_table(store_a, by=("repair_type",), figures=["return_visit_rate"])
+    assert by_type.get((None,), "return_visit_rate").drill_url is None
+    value = by_type.get(("maintenance",), "return_visit_rate")
+    request, params = _request(personas["manager"], value.drill_url)
+    assert FollowUpFilter(params, request=request).qs.count() == value.numerator
+
+
+@pytest.mark.django_db
+def test_the_calls_drill_down_by_kind_of_call(store_a, october, personas):
+    row = month_table(store_a, by=("kind",), figures=["return_visit_rate"])
+    for key, values in row.rows.items():
+        value = values["return_visit_rate"]
+        request, params = _request(personas["manager"], value.drill_url)
+        assert "kind=" in value.drill_url
+        assert FollowUpFilter(params, request=request).qs.count() == value.numerator, key
 
 
 @pytest.mark.django_db

@@ -180,6 +180,9 @@ class FollowUp(models.Model):
                 condition=models.Q(status="pending", merged_into__isnull=True),
             ),
             models.Index(fields=["customer", "-due_on"], name="followup_customer"),
+            # A store's calls by the day they are due, whatever their state: the KPI figures'
+            # counts and the call list (newest first, read backwards) of a period.
+            models.Index(fields=["store", "due_on", "id"], name="followup_store_due"),
             # Every call still to make, covered ones included: the morning job's cancellations
             # look them up without reading the whole table.
             models.Index(fields=["vehicle"], name="followup_pending", condition=models.Q(status="pending")),

@@ -70,6 +70,10 @@ SMS_WORDING = {
         "{scope}{month}满意度月报：{link}",
         "[{store}] Satisfaction report of {scope} for {month}: {link}",
     ),
+    "action_overdue": (
+        "{count}项整改措施已逾期：{link}",
+        "[{store}] {count} corrective actions overdue: {link}",
+    ),
 }
 
 # Reports to staff go by email: (subject, body) in Chinese and in English.
@@ -93,6 +97,12 @@ EMAIL_WORDING = {
         ("{scope}: satisfaction report for {month}",
          "The satisfaction report of {scope} for {month} (figures against targets, dissatisfied customers, "
          "complaints):\n\n{summary}\n\nThe whole report: {link}"),
+    ),
+    "action_overdue": (
+        ("{store} {count}项整改措施已逾期", "以下整改措施已过完成期限（措施、负责人、期限、升级情况、更新链接）：\n\n{summary}\n\n全部整改措施：{link}"),
+        ("{store}: {count} corrective actions overdue",
+         "These corrective actions are past their due date (action, owner, due, escalation, link to update it):"
+         "\n\n{summary}\n\nAll corrective actions: {link}"),
     ),
 }
 
