@@ -85,7 +85,9 @@ def setup_django():
     django.setup()
     from django.db import connection
 
-    connection.settings_dict["TEST"]["NAME"] = "aftersales_bench"
+    # BENCH_DATABASE: another data set beside the default one (e.g. a quick scale while the
+    # full one is being generated).
+    connection.settings_dict["TEST"]["NAME"] = os.environ.get("BENCH_DATABASE", "aftersales_bench")
     connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
 
 
