@@ -133,6 +133,7 @@ class CapacityPlan:
         self.settings = settings or CapacitySettings.for_store(store)
         self.weekly = {row.weekday: row for row in OpeningHours.objects.filter(store=store)}
         self.peaks = list(PeakWindow.objects.filter(store=store))
+        self._by_time = {}
         self.special = dict(SpecialDay.objects.filter(store=store, day__range=(first, last))
                             .values_list("day", "is_open"))
         self.holidays = rest_days(first, last)
@@ -180,9 +181,14 @@ class CapacityPlan:
         return times
 
     def slot_capacity(self, starts_at):
+        # By the time of day alone (the peaks): a fortnight's availability asks for the same
+        # few dozen times some 1,500 times.
         at = local(self.store, starts_at).time()
-        percent = min((peak.percent for peak in self.peaks if peak.starts_at <= at < peak.ends_at), default=100)
-        return self.settings.reception_per_slot * percent // 100
+        found = self._by_time.get(at)
+        if found is None:
+            percent = min((peak.percent for peak in self.peaks if peak.starts_at <= at < peak.ends_at), default=100)
+            found = self._by_time[at] = self.settings.reception_per_slot * percent // 100
+        return found
 
     def slot_online_capacity(self, starts_at):
         return self.slot_capacity(starts_at) * self.settings.online_slot_percent // 100
