@@ -128,11 +128,12 @@ class CapacityPlan:
     """A store's capacity over the days `first`..`last`, with what is used, in a fixed number
     of queries whatever the span."""
 
-    def __init__(self, store, first, last, *, with_load=True):
+    def __init__(self, store, first, last, *, with_load=True, settings=None):
         self.store, self.first, self.last = store, first, last
-        self.settings = CapacitySettings.for_store(store)
+        self.settings = settings or CapacitySettings.for_store(store)
         self.weekly = {row.weekday: row for row in OpeningHours.objects.filter(store=store)}
         self.peaks = list(PeakWindow.objects.filter(store=store))
+        self._by_time = {}
         self.special = dict(SpecialDay.objects.filter(store=store, day__range=(first, last))
                             .values_list("day", "is_open"))
         self.holidays = rest_days(first, last)
@@ -180,9 +181,14 @@ class CapacityPlan:
         return times
 
     def slot_capacity(self, starts_at):
+        # By the time of day alone (the peaks): a fortnight's availability asks for the same
+        # few dozen times some 1,500 times.
         at = local(self.store, starts_at).time()
-        percent = min((peak.percent for peak in self.peaks if peak.starts_at <= at < peak.ends_at), default=100)
-        return self.settings.reception_per_slot * percent // 100
+        found = self._by_time.get(at)
+        if found is None:
+            percent = min((peak.percent for peak in self.peaks if peak.starts_at <= at < peak.ends_at), default=100)
+            found = self._by_time[at] = self.settings.reception_per_slot * percent // 100
+        return found
 
     def slot_online_capacity(self, starts_at):
         return self.slot_capacity(starts_at) * self.settings.online_slot_percent // 100
@@ -269,7 +275,8 @@ def nearest_free(store, starts_at, *, hours, online=False, advisor_id=None, coun
 
 
 def check_bookable(store, starts_at, *, now=None, online=False):
-    """Raise BookingRefused unless `starts_at` is a slot the store takes bookings for."""
+    """Raise BookingRefused unless `starts_at` is a slot the store takes bookings for; returns
+    the day's plan (without the load), which `claim` can take."""
     now = now or timezone.now()
     settings = CapacitySettings.for_store(store)
     moment = local(store, starts_at)
@@ -282,7 +289,7 @@ def check_bookable(store, starts_at, *, now=None, online=False):
         raise BookingRefused(_("Bookings are taken up to %(days)s days ahead.") % {"days": settings.horizon_days})
     if moment.minute % SLOT_MINUTES or moment.second or moment.microsecond:
         raise BookingRefused(_("Appointments start at a quarter hour."))
-    plan = CapacityPlan(store, moment.date(), moment.date(), with_load=False)
+    plan = CapacityPlan(store, moment.date(), moment.date(), with_load=False, settings=settings)
     if plan.hours(moment.date())[0] is None:
         raise BookingRefused(_("The store is closed that day."))
     if starts_at not in plan.slot_times(moment.date()):
@@ -303,13 +310,15 @@ def _ensure_rows(plan, starts_at, advisor_id):
                              capacity=plan.advisor_capacity(advisor_id, starts_at))], ignore_conflicts=True)
 
 
-def claim(appointment, *, online=False):
+def claim(appointment, *, online=False, plan=None):
     """Take the appointment's place: one conditional UPDATE per counter, each of which must
     change exactly one row, else CapacityShort (the caller's transaction then rolls back the
-    counters already taken). Call inside a transaction."""
+    counters already taken). Call inside a transaction. `plan`: the day's plan `check_bookable`
+    answered with, so the store's rules are not read twice in one booking."""
     store, starts_at, hours = appointment.store, appointment.starts_at, appointment.labour_hours
     day = local(store, starts_at).date()
-    plan = CapacityPlan(store, day, day, with_load=False)
+    if plan is None or not plan.first <= day <= plan.last:
+        plan = CapacityPlan(store, day, day, with_load=False)
     _ensure_rows(plan, starts_at, appointment.advisor_id)
     slot = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity"))
     if online:

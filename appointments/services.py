@@ -29,7 +29,7 @@ def book(*, store, customer, vehicle, service_type, starts_at, source, by, advis
     if by is not None and not by.has_perm("appointments.add_appointment"):
         raise BookingRefused(_("Your role may not do this."))
     _check_parties(store, customer, vehicle, service_type, advisor)
-    capacity.check_bookable(store, starts_at, now=now, online=online)
+    plan = capacity.check_bookable(store, starts_at, now=now, online=online)
     appointment = Appointment(store=store, customer=customer, vehicle=vehicle, service_type=service_type,
                               labour_hours=service_type.labour_hours, advisor=advisor, source=source,
                               starts_at=starts_at, note=note.strip(), created_by=by, created_at=now)
@@ -40,7 +40,7 @@ def book(*, store, customer, vehicle, service_type, starts_at, source, by, advis
                     appointment.save()
             except IntegrityError:
                 raise BookingRefused(_("This vehicle already has an upcoming appointment.")) from None
-            capacity.claim(appointment, online=online)
+            capacity.claim(appointment, online=online, plan=plan)
             AppointmentTransition.objects.create(appointment=appointment, actor=by, at=now,
                                             kind=AppointmentTransition.Kind.BOOKED, to_status=appointment.status,
                                             to_starts_at=starts_at, note=appointment.note)

@@ -5,6 +5,8 @@ customers, ...); 0.01 is a quick run. Benchmarks run against their own database,
 `aftersales_bench`, kept between runs so large data sets are generated once.
 Each module `bench/bench_*.py` has `run(scale)` yielding (name, value, unit) tuples.
 `make bench ARGS=platform` runs only the modules whose name contains "platform".
+Two calibration figures come first (`bench.calibration.*`), so figures taken on different
+machines can be compared.
 """
 import importlib
 import os
@@ -55,6 +57,27 @@ def count_queries(fn):
     return len(executed)
 
 
+def calibration():
+    """Two fixed workloads, best of 3, printed first so the figures after them can be read
+    against the machine: a pure-Python loop (3 million additions) and one SQL statement that
+    sums 3 million numbers in PostgreSQL (the server's CPU, no tables, no disk)."""
+    from django.db import connection
+
+    def python_loop():
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        return total
+
+    def sql_sum():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sum(i) FROM generate_series(1, 3000000) AS i")
+            cursor.fetchone()
+
+    yield "bench.calibration.python_ms", round(min(timed(python_loop, 3)) * 1000, 1), "ms"
+    yield "bench.calibration.sql_ms", round(min(timed(sql_sum, 3)) * 1000, 1), "ms"
+
+
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
     import django
@@ -62,7 +85,9 @@ def setup_django():
     django.setup()
     from django.db import connection
 
-    connection.settings_dict["TEST"]["NAME"] = "aftersales_bench"
+    # BENCH_DATABASE: another data set beside the default one (e.g. a quick scale while the
+    # full one is being generated).
+    connection.settings_dict["TEST"]["NAME"] = os.environ.get("BENCH_DATABASE", "aftersales_bench")
     connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
 
 
@@ -70,6 +95,8 @@ def main(selected):
     setup_django()
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
     print(f"bench.scale: {scale()} x")
+    for figure, value, unit in calibration():
+        print(f"{figure}: {value} {unit}", flush=True)
     for name in modules:
         if selected and not any(s in name for s in selected):
             continue

@@ -401,11 +401,27 @@ def _first_transition(alias, condition):
             f"WHERE tr.complaint_id = {alias}.id AND {condition})")
 
 
-def kpi_conditions(alias):
-    """The SQL condition of each complaint figure, on the complaint row `alias`."""
-    acknowledged = _first_transition(alias, "tr.from_status = 'new'")
-    assigned = _first_transition(alias, "tr.to_status = 'assigned'")
-    answered = _first_transition(alias, "tr.to_status = 'answered'")
+# The first moves the figures look at: (name, condition on the transition row `tr`).
+_FIRST_MOVES = (("acknowledged", "tr.from_status = 'new'"), ("assigned", "tr.to_status = 'assigned'"),
+                ("answered", "tr.to_status = 'answered'"))
+
+
+def _first_moves_lateral(alias):
+    """A LATERAL subquery `firsts` giving each complaint's first moves in one read of its
+    transitions (the counts over a month of the group read 18,000 complaints: one index scan
+    each instead of five)."""
+    columns = ", ".join(f"min(tr.at) FILTER (WHERE {condition}) AS {name}" for name, condition in _FIRST_MOVES)
+    return (f"LEFT JOIN LATERAL (SELECT {columns} FROM complaints_complainttransition tr "
+            f"WHERE tr.complaint_id = {alias}.id) firsts ON true")
+
+
+def kpi_conditions(alias, firsts=None):
+    """The SQL condition of each complaint figure, on the complaint row `alias`; `firsts`: the
+    alias of `_first_moves_lateral` joined beside it, else each first move is a subquery."""
+    if firsts:
+        acknowledged, assigned, answered = (f"{firsts}.{name}" for name, _condition in _FIRST_MOVES)
+    else:
+        acknowledged, assigned, answered = (_first_transition(alias, condition) for _name, condition in _FIRST_MOVES)
     return {
         "valid": f"{alias}.status <> 'cancelled'",
         "acknowledged_24h": f"{acknowledged} <= {alias}.created_at + make_interval(hours => %(ack_hours)s)",
@@ -446,12 +462,18 @@ def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=()
     dimension value (and bucket), each row carrying every count (zero where it has none)."""
     zone_name = str(zone)
     dims = [KPI_COMPLAINT_DIMENSIONS[name] for name in by]
-    cond = kpi_conditions("c")
+    cond = kpi_conditions("c", firsts="firsts")
     if bucket:
         reg_bucket = f"date_trunc('{_BUCKETS[bucket]}', c.created_at AT TIME ZONE %(zone)s)::date"
         close_bucket = f"date_trunc('{_BUCKETS[bucket]}', c.closed_at AT TIME ZONE %(zone)s)::date"
     else:
         reg_bucket = close_bucket = "NULL::date"
+    # The repair order's advisor only when counting by advisor: the join costs a look-up per
+    # complaint (30,000 for a month of the group).
+    if "advisor" in by:
+        advisor, advisor_join = "v.advisor_id", "LEFT JOIN customers_servicevisit v ON v.id = cc.visit_id"
+    else:
+        advisor, advisor_join = "NULL::bigint AS advisor_id", ""
     select_dims = "".join(f"c.{d}, " for d in dims)
     group = ", ".join([*[f"c.{d}" for d in dims], "bucket"])
     zeros_reg = ", ".join(f"0 AS {name}" for name in KPI_CLOSED_COUNTS)
@@ -464,14 +486,15 @@ def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=()
               f"coalesce(sum({cond['close_days']}), 0) AS close_days_sum")
     sql = f"""
         WITH c AS (
-            SELECT cc.*, v.advisor_id
-            FROM complaints_complaint cc LEFT JOIN customers_servicevisit v ON v.id = cc.visit_id
+            SELECT cc.*, {advisor}
+            FROM complaints_complaint cc {advisor_join}
             WHERE cc.store_id = ANY(%(stores)s) AND cc.status <> 'cancelled'
               AND ((cc.created_at >= %(begin)s AND cc.created_at < %(finish)s)
                    OR (cc.closed_at >= %(begin)s AND cc.closed_at < %(finish)s))
         )
         SELECT {select_dims}{reg_bucket} AS bucket, {registered}, {zeros_reg}
-        FROM c WHERE c.created_at >= %(begin)s AND c.created_at < %(finish)s GROUP BY {group}
+        FROM c {_first_moves_lateral("c")}
+        WHERE c.created_at >= %(begin)s AND c.created_at < %(finish)s GROUP BY {group}
         UNION ALL
         SELECT {select_dims}{close_bucket} AS bucket, {zeros_close}, {closed}
         FROM c WHERE c.status = 'closed' AND c.closed_at >= %(begin)s AND c.closed_at < %(finish)s GROUP BY {group}

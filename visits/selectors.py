@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from aftersales.models import User
 from aftersales.scoping import get_for_user_or_404
-from customers.models.service import RepairType
+from customers.models.service import RepairType, ServiceVisit
 
 from .models import (
     DIMENSIONS,
@@ -337,10 +337,17 @@ def kpi_calls_where(name) -> Q:
 def kpi_call_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
     """Calls due, made (finished: done or unreachable after every attempt), reached, and the same
     for calls after warranty repairs; one row per dimension value (and per bucket)."""
+    # The store's warranty orders as a set (one index-only read), not a join: joining the
+    # follow-ups to the repair orders made PostgreSQL hash the whole repair-order table (5M rows
+    # at the group's size) to count a month of one store's calls. The same calls as
+    # KPI_CALL_FILTERS' (a follow-up's repair order is of its own store), which the list reads.
+    warranty = Q(visit__in=ServiceVisit.objects.filter(store_id__in=store_ids, repair_type=RepairType.WARRANTY)
+                 .values("pk"))
+    conditions = {**KPI_CALL_FILTERS, "warranty_due": warranty, "warranty_made": warranty & _MADE}
     rows = _grouped(kpi_calls_due(store_ids=store_ids, start=start, end=end), KPI_CALL_DIMENSIONS, by,
                     bucket, "due_on", zone, {
                         name: Count("id", filter=condition) if condition else Count("id")
-                        for name, condition in KPI_CALL_FILTERS.items()
+                        for name, condition in conditions.items()
                     })
     return _renamed(rows, KPI_CALL_DIMENSIONS, by)
 

@@ -171,11 +171,12 @@ class Appointment(models.Model):
             new_advisor = current.advisor if keep_advisor and advisor is None else advisor
             if starts_at == current.starts_at and getattr(new_advisor, "pk", None) == current.advisor_id:
                 raise IllegalTransition(_("Choose another time or advisor."))
-            capacity.check_bookable(current.store, starts_at, now=now, online=current.is_online and by is None)
+            plan = capacity.check_bookable(current.store, starts_at, now=now,
+                                           online=current.is_online and by is None)
             capacity.release(current)
             previous = current.starts_at
             current.starts_at, current.advisor = starts_at, new_advisor
-            capacity.claim(current, online=current.is_online)
+            capacity.claim(current, online=current.is_online, plan=plan)
             current.version += 1
             current.status = self.Status.BOOKED
             current.confirmed_at = None

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from aftersales.models import Store
 from aftersales.planner import refresh_statistics
+from appointments.generation import add_appointments
+from appointments.models import Appointment, AppointmentTransition, DayLoad, SlotLoad, WalkIn
 from complaints.generation import add_complaints
 from complaints.models import Complaint, ComplaintTransition
 from visits.generation import add_calls, ensure_agents, ensure_call_rules
@@ -64,7 +66,7 @@ class GroupGenerator:
     def run(self) -> dict:
         started = time.perf_counter()
         stores = ensure_stores(self.plan.stores)
-        touched, complained = [], False
+        touched, complained = [], False  # complained: complaints or appointments were added
         for number, (store, target) in enumerate(zip(stores, self.plan.customers), start=1):
             done = Customer.objects.filter(store=store).count()
             if done and not CallAttempt.objects.filter(store=store).exists():
@@ -83,6 +85,11 @@ class GroupGenerator:
             if added := add_complaints(self, number, store, target):
                 complained = True
                 self.log(f"{store.code}: {added} complaints in {time.perf_counter() - store_started:.1f}s")
+            # Appointments and walk-ins of the orders that have neither yet (appointments.generation).
+            store_started = time.perf_counter()
+            if added := add_appointments(self, number, store):
+                complained = True
+                self.log(f"{store.code}: {added} appointments in {time.perf_counter() - store_started:.1f}s")
         # Statistics first: without them the loyalty refresh plans badly (seconds a store).
         self.analyze(vacuum=bool(touched) or complained)
         if touched:
@@ -175,7 +182,8 @@ class GroupGenerator:
     def analyze(self, vacuum: bool):
         refresh_statistics(
             Store, Customer, Vehicle, VehicleOwnership, ServiceVisit, FollowUp, CallAttempt,
-            Complaint, ComplaintTransition, vacuum=vacuum,
+            Complaint, ComplaintTransition, Appointment, AppointmentTransition, WalkIn, SlotLoad, DayLoad,
+            vacuum=vacuum,
         )
 
     @staticmethod
@@ -189,6 +197,8 @@ class GroupGenerator:
             "followups": FollowUp.objects.filter(store__in=stores).count(),
             "call_attempts": CallAttempt.objects.filter(store__in=stores).count(),
             "complaints": Complaint.objects.filter(store__in=stores).count(),
+            "appointments": Appointment.objects.filter(store__in=stores).count(),
+            "walk_ins": WalkIn.objects.filter(store__in=stores).count(),
         }
 
 

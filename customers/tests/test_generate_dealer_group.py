@@ -13,6 +13,8 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from aftersales.models import Store, User
+from appointments.models import Appointment, WalkIn
+from complaints.models import Complaint
 from customers.generation import PREFIX, Plan
 from customers.loyalty import refresh_loyalty
 from customers.models import Customer, ServiceVisit, Vehicle, VehicleOwnership
@@ -64,7 +66,8 @@ def test_counts_are_right_and_a_second_run_adds_nothing(capsys):
     followups, attempts = call_counts()
     assert {k: int(v) for k, v in printed.items() if k != "seconds"} == {
         "stores": 1, "customers": 200, "vehicles": 240, "repair_orders": 1000,
-        "followups": followups, "call_attempts": attempts,
+        "followups": followups, "call_attempts": attempts, "complaints": Complaint.objects.count(),
+        "appointments": Appointment.objects.count(), "walk_ins": WalkIn.objects.count(),
     }
     # About two calls a repair order (the group's rules), a few dials a call.
     assert 1_600 <= followups <= 2_400

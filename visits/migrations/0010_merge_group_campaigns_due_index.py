@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0009_followup_store_due_index'),
+        ('visits', '0009_followup_kpi_due'),
         ('visits', '0009_group_campaigns'),
     ]
 

@@ -24,5 +24,6 @@ class Command(BaseCommand):
                 self.stderr.write(message)
 
         result = generate_dealer_group(scale, seed=seed, log=log)
-        for name in ("stores", "customers", "vehicles", "repair_orders", "followups", "call_attempts", "seconds"):
+        for name in ("stores", "customers", "vehicles", "repair_orders", "followups", "call_attempts", "complaints", "appointments",
+                     "walk_ins", "seconds"):
             self.stdout.write(f"{name}: {result[name]}")

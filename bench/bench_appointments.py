@@ -1,0 +1,191 @@
+"""Appointment figures on the dealer-group data set (`generate_dealer_group` at BENCH_SCALE, with
+about 2.5M appointments at scale 1: 2M arrived, the no-shows and cancellations, and the coming
+days booked into the capacity counters), the pages through Django's test client as a service
+advisor of one store:
+
+- the availability of a store: its free times for the next 14 days with what is short at each
+  (`appointments.capacity.availability`, what the booking pages show);
+- the day book (预约看板) of the store's busiest day of the coming three;
+- booking from the day book (htmx POST of the booking form: the counters claimed, the day book
+  answered), a different car and a free slot each time; each booking is taken back afterwards
+  (its capacity released and the row deleted), so the data set stays as generated;
+- the appointment list (the first page, and this month's days as the KPI drill-down asks);
+- the appointment page, a different appointment each request;
+- the welcome board (the lobby screen, no login) and the online booking's first page (public).
+"""
+import random
+
+from bench.run import count_queries, p95_ms, timed
+
+WARMUP = 5
+REPEAT = 50
+BOOK_REPEAT = 30
+SEED = 11
+
+
+def _advisor(store):
+    from django.contrib.auth.models import Group
+
+    from aftersales.models import User
+    from aftersales.roles import sync_roles
+
+    if not Group.objects.filter(name="advisor").exists():
+        sync_roles()
+    user, created = User.objects.get_or_create(username=f"bench-advisor-{store.code}",
+                                               defaults={"full_name": "基准顾问"})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name="advisor"))
+        user.stores.add(store)
+    return user
+
+
+def _page(client, url, params=None, repeat=REPEAT):
+    def fetch():
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, params, response.status_code)
+
+    for _ in range(WARMUP):
+        fetch()
+    queries = count_queries(fetch)
+    return p95_ms(timed(fetch, repeat)), queries
+
+
+def _busiest_day(store, today):
+    import datetime as dt
+
+    from appointments.models import Appointment
+
+    days = [today + dt.timedelta(days=n) for n in range(3)]
+    return max(days, key=lambda day: Appointment.objects.on_day(store, day).exclude(status="cancelled").count())
+
+
+def _free_bookings(store, count, rng):
+    """`count` (plate, local time text) pairs: cars without an upcoming appointment, each at a
+    slot free for one more booking of an hour, from tomorrow on."""
+    import datetime as dt
+
+    from appointments import capacity
+    from appointments.models import Appointment
+    from customers.models import Vehicle
+
+    today = capacity.local(store, capacity.timezone.now()).date()
+    free = [slot.starts_at for day in capacity.availability(store, today + dt.timedelta(days=1), hours=2)
+            for slot in day.slots if not slot.short]
+    rng.shuffle(free)
+    busy = set(Appointment.objects.filter(store=store, status__in=Appointment.UPCOMING)
+               .values_list("vehicle_id", flat=True))
+    plates = [plate for pk, plate in Vehicle.objects.filter(store=store).exclude(plate="")
+              .order_by("-pk").values_list("pk", "plate")[:count * 3] if pk not in busy]
+    return [(plate, capacity.local(store, at).strftime("%Y-%m-%dT%H:%M")) for plate, at in zip(plates, free)][:count]
+
+
+def _book_figures(client, store):
+    from django.urls import reverse
+
+    from appointments import capacity
+    from appointments.models import Appointment, ServiceType
+
+    rng = random.Random(SEED)
+    service_type = ServiceType.objects.get(store=store, name="常规保养")
+    pairs = iter(_free_bookings(store, WARMUP + BOOK_REPEAT + 1, rng))
+    url = reverse("appointments:book")
+    before = set(Appointment.objects.filter(store=store, created_by__username=f"bench-advisor-{store.code}")
+                 .values_list("pk", flat=True))
+
+    def book():
+        plate, at = next(pairs)
+        response = client.post(url, {"store": store.code, "plate": plate, "service_type": service_type.pk,
+                                     "starts_at": at, "source": "phone", "note": ""}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, response.status_code
+        assert not response.has_header("HX-Retarget"), response.content.decode()[:2000]
+
+    try:
+        for _ in range(WARMUP):
+            book()
+        queries = count_queries(book)
+        samples = timed(book, BOOK_REPEAT)
+    finally:
+        made = (Appointment.objects.filter(store=store, created_by__username=f"bench-advisor-{store.code}")
+                .exclude(pk__in=before).select_related("store"))
+        booked = len(made)
+        for appointment in made:
+            capacity.release(appointment)
+            appointment.delete()
+    assert booked == WARMUP + BOOK_REPEAT + 1, booked
+    return [("appointments.book.p95_ms", p95_ms(samples), "ms"), ("appointments.book.queries", queries, "queries")]
+
+
+def _detail_figure(client, store):
+    from django.db.models import Max, Min
+    from django.urls import reverse
+
+    from appointments.models import Appointment
+
+    rng = random.Random(SEED)
+    rows = Appointment.objects.filter(store=store)
+    bounds = rows.aggregate(low=Min("id"), high=Max("id"))
+    ids = set()
+    while len(ids) < WARMUP + REPEAT + 1:
+        ids.update(rows.filter(id__in=[rng.randint(bounds["low"], bounds["high"]) for _ in range(200)])
+                   .values_list("id", flat=True))
+    ids = iter(sorted(ids))
+
+    def fetch():
+        response = client.get(reverse("appointments:detail", args=[next(ids)]))
+        assert response.status_code == 200, response.status_code
+
+    for _ in range(WARMUP):
+        fetch()
+    queries = count_queries(fetch)
+    return [("appointments.detail.p95_ms", p95_ms(timed(fetch, REPEAT)), "ms"),
+            ("appointments.detail.queries", queries, "queries")]
+
+
+def run(scale):
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from aftersales.models import Store
+    from appointments import capacity
+    from appointments.models import CapacitySettings
+    from customers.generation import PREFIX, generate_dealer_group
+
+    generate_dealer_group(scale)  # idempotent: cheap once the data set is there
+    store = Store.objects.get(code=f"{PREFIX}001")
+    client = Client()
+    client.force_login(_advisor(store))
+    today = capacity.local(store, timezone.now()).date()
+
+    samples = timed(lambda: capacity.availability(store), WARMUP + REPEAT)[WARMUP:]
+    queries = count_queries(lambda: capacity.availability(store))
+    yield "appointments.availability.p95_ms", p95_ms(samples), "ms"
+    yield "appointments.availability.queries", queries, "queries"
+
+    day = _busiest_day(store, today)
+    p95, queries = _page(client, reverse("appointments:day_book"), {"store": store.code, "day": day.isoformat()})
+    yield "appointments.day_book.p95_ms", p95, "ms"
+    yield "appointments.day_book.queries", queries, "queries"
+
+    yield from _book_figures(client, store)
+
+    url = reverse("appointments:list")
+    first, first_queries = _page(client, url, {"store": store.pk})
+    month = {"store": store.pk, "day_after": today.replace(day=1).isoformat(), "day_before": today.isoformat(),
+             "kpi": "shown"}
+    filtered, filtered_queries = _page(client, url, month)
+    yield "appointments.list.p95_ms", max(first, filtered), "ms"
+    yield "appointments.list.queries", max(first_queries, filtered_queries), "queries"
+
+    yield from _detail_figure(client, store)
+
+    public = Client()
+    token = CapacitySettings.objects.get(store=store).welcome_board_token
+    p95, queries = _page(public, reverse("appointments_public:welcome_board", args=[token]))
+    yield "appointments.welcome_board.p95_ms", p95, "ms"
+    yield "appointments.welcome_board.queries", queries, "queries"
+    p95, queries = _page(public, reverse("appointments_online:start", args=[store.code]))
+    yield "appointments.public_booking.p95_ms", p95, "ms"
+    yield "appointments.public_booking.queries", queries, "queries"
