@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 
 from aftersales.messaging.models import Channel
 from aftersales.messaging.services import queue_messages
-from aftersales.models import Store, User
+from aftersales.models import Store
 
 from .models import CorrectiveAction
+from .services import managers_of
 
 OWNER, MANAGERS = CorrectiveAction.Level.OWNER, CorrectiveAction.Level.MANAGERS
 # The owner has a working week's half to catch up before the managers hear of it (the
@@ -72,11 +73,9 @@ class _People:
         if level == OWNER and action.owner.is_active and action.owner.email:
             return [action.owner]
         if action.store_id not in self.managers:
+            # The same managers the monthly report goes to.
             self.managers[action.store_id] = list(
-                User.objects.filter(is_active=True, groups__name="manager")
-                .filter(Q(stores=action.store_id) | Q(all_stores=True))
-                .exclude(email="").distinct().order_by("pk").only("pk", "email", "full_name", "language")
-            )
+                managers_of(action.store_id).only("pk", "email", "full_name", "language"))
         # An owner who cannot be reached by email leaves the managers to hear at once.
         return self.managers[action.store_id]
 

@@ -17,7 +17,7 @@ from aftersales.scoping import for_user, get_for_user_or_404
 from complaints import selectors as complaint_selectors
 from customers.models import ServiceVisit
 
-from . import selectors, services
+from . import filters, selectors, services
 from .services import call_outcomes
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
@@ -235,9 +235,7 @@ def on_site_survey(request, visit_pk):
 
 # --- Staff lists: the calls, the survey answers and the dissatisfactions (the KPI drill-downs) ----
 def _staff_list(request, filter_class, page, template):
-    from . import filters
-
-    records = getattr(filters, filter_class)(request.GET, request=request)
+    records = filter_class(request.GET, request=request)
     context = page(records.qs, cursor=request.GET.get("after"))
     context.update(filter=records, several_stores=records.several_stores)
     return render(request, template, context)
@@ -245,15 +243,15 @@ def _staff_list(request, filter_class, page, template):
 
 @permission_required("visits.view_call_reports", raise_exception=True)
 def followup_list(request):
-    return _staff_list(request, "FollowUpFilter", selectors.followup_list_page, "visits/followup_list.html")
+    return _staff_list(request, filters.FollowUpFilter, selectors.followup_list_page, "visits/followup_list.html")
 
 
 @permission_required("visits.view_call_reports", raise_exception=True)
 def survey_list(request):
-    return _staff_list(request, "SurveyFilter", selectors.survey_list_page, "visits/survey_list.html")
+    return _staff_list(request, filters.SurveyFilter, selectors.survey_list_page, "visits/survey_list.html")
 
 
 @permission_required("visits.view_call_reports", raise_exception=True)
 def dissatisfaction_list(request):
-    return _staff_list(request, "DissatisfactionFilter", selectors.dissatisfaction_list_page,
+    return _staff_list(request, filters.DissatisfactionFilter, selectors.dissatisfaction_list_page,
                        "visits/dissatisfaction_list.html")
