@@ -73,6 +73,14 @@ SCHEDULES = {
     "monthly satisfaction report": Schedule(
         task="kpi.tasks.build_monthly_reports", crontab="15 7 * * *"
     ),
+    # The group's pages read the stores' counts from the roll-up (kpi/rollup.py): the current
+    # month every REFRESH_MINUTES, the trend's 13 months nightly (late imports, corrections).
+    "KPI roll-up of the current month": Schedule(
+        task="kpi.tasks.refresh_rollup", every=timedelta(minutes=10), expires_seconds=540
+    ),
+    "KPI roll-up of the trend's months": Schedule(
+        task="kpi.tasks.refresh_rollup_nightly", crontab="50 1 * * *"
+    ),
     # Corrective actions past their due date: the owner, then the managers (kpi/escalation.py).
     "escalate overdue corrective actions": Schedule(
         task="kpi.tasks.escalate_overdue_actions", every=timedelta(minutes=5), expires_seconds=240

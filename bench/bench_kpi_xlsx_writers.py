@@ -72,7 +72,7 @@ def synthetic_report(*, stores=STORES, complaints=COMPLAINTS, months=MONTHS, see
                                           get_state_display=lambda: "进行中"),
                 "before": "72.0%", "after": "81.5%"} for n in range(stores)]
     return {
-        "store": SimpleNamespace(name="全部门店", code="group", time_zone="Asia/Shanghai"), "period": period,
+        "store": None, "title": "全部门店", "zone": SHANGHAI, "period": period,
         "rows": rows, "history_months": history_months, "dissatisfied": dissatisfied,
         "complaints": complaint_rows, "lost_reasons": lost, "actions": actions,
     }
@@ -112,10 +112,10 @@ def build_with_xlsxwriter(context) -> bytes:
             else:
                 sheet.write_number(row, column, value, fmt)
 
-    store, period = context["store"], context["period"]
+    zone, period = context["zone"], context["period"]
     summary = workbook.add_worksheet(_("Figures")[:31])
     summary.set_column(0, 0, 42)
-    write_row(summary, 0, [as_text(f"{store.name} · {period}")], {0: bold})
+    write_row(summary, 0, [as_text(f"{context['title']} · {period}")], {0: bold})
     write_row(summary, 1, [_("Figure"), _("Unit"), _("This month"), _("Target"), _("On target"), _("Numerator"),
                            _("Denominator")])
     for index, row in enumerate(context["rows"], start=2):
@@ -162,7 +162,7 @@ def build_with_xlsxwriter(context) -> bytes:
                                 _("Customer's words")])
     for index, item in enumerate(context["dissatisfied"], start=1):
         write_row(dissatisfied, index, [
-            _local(item["created_at"], store), as_text(item["customer"]), as_text(item["order_no"]),
+            _local(item["created_at"], zone), as_text(item["customer"]), as_text(item["order_no"]),
             as_text(", ".join(item["reasons"])), as_text(item["words"]),
         ])
     complaints = workbook.add_worksheet(_("Complaints")[:31])
@@ -171,7 +171,7 @@ def build_with_xlsxwriter(context) -> bytes:
                               _("Rounds")])
     for index, item in enumerate(context["complaints"], start=1):
         write_row(complaints, index, [
-            item["number"], _local(item["created_at"], store), as_text(item["customer__name"]),
+            item["number"], _local(item["created_at"], zone), as_text(item["customer__name"]),
             item["category_label"], item["status_label"], as_text(item["department__name"] or ""),
             as_text(item["description"]), as_text(item["root_cause"]), as_text(item["corrective_action"]),
             item["rounds"],

@@ -481,21 +481,40 @@ def compute(*, store_ids, period: Period, zone, by=(), bucket=None, figures=None
     """Every figure of `figures` (keys; default all) for the stores over the period, grouped by the
     dimensions `by` and by `bucket` (day … year): one query per source the figures need. `fixed`
     names dimensions the caller fixed (e.g. {"store": id}) for the drill-down links."""
-    fixed = dict(fixed or {})
-    if len(store_ids) == 1:
-        fixed.setdefault("store", store_ids[0])
     by = tuple(by)
+    chosen = choose(figures, by=by, bucket=bucket)
+    counts = count_sources({source for figure in chosen for source in figure.sources}, store_ids=store_ids,
+                           period=period, zone=zone, by=by, bucket=bucket)
+    return tabulate(counts, chosen, by=by, bucket=bucket, period=period, store_ids=store_ids, fixed=fixed)
+
+
+def choose(figures=None, *, by=(), bucket=None) -> list[Figure]:
+    """The figures of `figures` (keys; default all) that can be counted by `by` (and by bucket:
+    a snapshot has none)."""
     chosen = [FIGURES[key] for key in (figures or FIGURES)]
-    chosen = [figure for figure in chosen if figure.applies_to(by) and not (bucket and figure.snapshot)]
-    needed = {source for figure in chosen for source in figure.sources}
+    return [figure for figure in chosen if figure.applies_to(by) and not (bucket and figure.snapshot)]
+
+
+def count_sources(source_keys, *, store_ids, period: Period, zone, by=(), bucket=None) -> dict:
+    """{key: {source: {count name: number}}} where key is the tuple of the `by` values (and the
+    bucket's first day): one aggregate query per source. A snapshot source is not bucketed."""
     counts = {}
-    for source_key in sorted(needed):
+    for source_key in sorted(source_keys):
         source = SOURCES[source_key]
         for row in source.rows(store_ids=store_ids, period=period, zone=zone, by=by,
                                bucket=None if source.snapshot else bucket):
             key = tuple(row.get(name) for name in by) + ((row["bucket"],) if bucket else ())
             counts.setdefault(key, {})[source_key] = row
-    table = Table(by=by, bucket=bucket, fixed=fixed)
+    return counts
+
+
+def tabulate(counts, chosen, *, by, bucket, period, store_ids=(), fixed=None) -> Table:
+    """The Table of the `chosen` figures from counts as `count_sources` returns them (or as the
+    roll-up keeps them): each figure's value is its numerator's count over its denominator's."""
+    fixed = dict(fixed or {})
+    if len(store_ids) == 1:
+        fixed.setdefault("store", store_ids[0])
+    table = Table(by=tuple(by), bucket=bucket, fixed=fixed)
     for key, sources in counts.items():
         named = {**fixed, **dict(zip(by, key, strict=False))}
         row_period = Period.containing(bucket, key[-1]) if bucket else period

@@ -204,3 +204,32 @@ class CorrectiveAction(models.Model):
 
     def is_overdue(self, today):
         return self.state in self.ACTIVE and self.due_on < today
+
+
+class FigureRollup(models.Model):
+    """A store's month of KPI counts (each source's numerators and denominators) as last rolled up:
+    the group view and the group's report read these instead of counting the whole group's
+    records on every request. The current month is refreshed every few minutes, the months of the
+    trend nightly (kpi/rollup.py); pages say "as of" when; `kpi_reconcile` checks them against the
+    records."""
+
+    store = models.ForeignKey("aftersales.Store", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("store"))
+    month = models.DateField(_("month"))
+    # {source: {count: number}}, as kpi.metrics.count_sources returns them (snapshot sources as
+    # of computed_at).
+    counts = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(_("computed"))
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI roll-up")
+        verbose_name_plural = _("KPI roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "month"], name="kpi_rollup_once"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="kpi_rollup_month_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.store} {self.month:%Y-%m}"

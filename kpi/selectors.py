@@ -11,7 +11,7 @@ import visits.selectors as visit_selectors
 from aftersales.models import Store
 from aftersales.scoping import for_user
 
-from . import metrics
+from . import metrics, rollup
 from .metrics import FIGURES, HEADLINE, Period
 from .targets import targets_for
 
@@ -88,14 +88,15 @@ def store_dashboard(store, *, today=None) -> dict:
 
 
 def group_view(stores, *, period: Period) -> dict:
-    """The stores side by side for a month, each figure ranked best first."""
+    """The stores side by side for a month, each figure ranked best first, from the roll-up
+    (kpi.rollup: as of `as_of`)."""
+    rolled = rollup.read(stores, [period], HEADLINE)
+    total = rollup.group_totals(rolled.table, [period])
     store_ids = [store.pk for store in stores]
-    zone = metrics.zone_of(stores)
-    table = metrics.compute(store_ids=store_ids, period=period, zone=zone, by=("store",), figures=HEADLINE)
-    total = _group_total(table, period)
     targets = targets_for(store_ids, [period.start])
     per_store = {
-        store.pk: _with_targets(month_values(table, period, HEADLINE, (store.pk,)), targets, store.pk, period.start)
+        store.pk: _with_targets(month_values(rolled.table, period, HEADLINE, (store.pk,)), targets, store.pk,
+                                period.start)
         for store in stores
     }
     rows = []
@@ -111,46 +112,43 @@ def group_view(stores, *, period: Period) -> dict:
             "figure": figure, "group": month_values(total, period, [key])[key],
             "cells": [{"store": store, "value": value, "rank": ranks.get(store.pk)} for store, value in measured],
         })
-    return {"period": period, "stores": stores, "rows": rows}
-
-
-def _group_total(table, period: Period) -> metrics.Table:
-    """The group's row from the stores' rows: every figure is a count over a count, and each
-    record counted belongs to one store, so the group's numerator and denominator are the sums
-    of the stores' (a second pass over every source for the whole group would read the same rows
-    again; at the group's size that doubled the page's time)."""
-    sums = {}
-    for values in table.rows.values():
-        for key, value in values.items():
-            numerator, denominator = sums.get(key, (0, None))
-            if value.denominator is not None:
-                denominator = (denominator or 0) + value.denominator
-            sums[key] = (numerator + value.numerator, denominator)
-    total = metrics.Table(by=(), bucket=None)
-    if sums:
-        total.rows[()] = {
-            key: metrics.Value(FIGURES[key], numerator, denominator, FIGURES[key].value_of(numerator, denominator),
-                               drill_url=FIGURES[key].drill(period, {}) if FIGURES[key].drill else None)
-            for key, (numerator, denominator) in sums.items()
-        }
-    return total
+    return {"period": period, "stores": stores, "rows": rows, "as_of": rolled.as_of}
 
 
 def monthly_figures(store_ids, *, period: Period, zone, months=6) -> dict:
-    """The report's figures: the month and the months before it (oldest first), per figure, as
-    plain data (kept as the report's snapshot) — numerators and denominators included."""
+    """The report's figures counted live: the month and the months before it (oldest first), per
+    figure, as plain data (kept as the report's snapshot) — numerators and denominators included."""
     history = metrics.months_back(period, months)
     span = Period("span", history[0].start, history[-1].end)
     trend = metrics.compute(store_ids=store_ids, period=span, zone=zone, bucket="month", figures=REPORT_TREND)
     snapshot = metrics.compute(store_ids=store_ids, period=period, zone=zone, figures=SNAPSHOT_FIGURES)
     targets = targets_for(store_ids, [period.start]) if len(store_ids) == 1 else {}
+    return figures_as_data(trend, snapshot, period=period, history=history, targets=targets,
+                           store_id=store_ids[0] if len(store_ids) == 1 else None)
+
+
+def group_monthly_figures(stores, *, period: Period, months=6) -> tuple[dict, object]:
+    """The group's report figures from the roll-up (the stores' counts added up), as
+    `monthly_figures` gives them, and the moment they were counted."""
+    history = metrics.months_back(period, months)
+    rolled = rollup.read(stores, history, metrics.REPORT)
+    total = rollup.group_totals(rolled.table, history)
+    # The snapshot figures (customers by tier) as the report's month last counted them.
+    snapshot = metrics.Table(by=(), bucket=None, rows={(): total.get((period.start,))})
+    figures = figures_as_data(total, snapshot, period=period, history=history, targets={}, store_id=None)
+    return figures, rolled
+
+
+def figures_as_data(trend, snapshot, *, period, history, targets, store_id) -> dict:
+    """{figure: plain data} from a table of months (`trend`) and one of the month's snapshot
+    figures: the month's counts, value, target and status, and the months before."""
     figures = {}
     for key in metrics.REPORT:
         source = snapshot if key in SNAPSHOT_FIGURES else trend
         months_shown = [period] if key in SNAPSHOT_FIGURES else history
         series = [month_values(source, month, [key])[key] for month in months_shown]
         current = series[-1]
-        target = targets.get((store_ids[0], period.start, key)) if targets else None
+        target = targets.get((store_id, period.start, key)) if targets else None
         figures[key] = {
             "numerator": current.numerator, "denominator": current.denominator,
             "value": _text(current.value), "display": current.display,

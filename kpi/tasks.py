@@ -15,3 +15,18 @@ def escalate_overdue_actions():
     from . import escalation
 
     return escalation.escalate_overdue_actions()
+
+
+# Every few minutes the current month; each count replaces the last (one row per store and month).
+@shared_task(name="kpi.tasks.refresh_rollup", acks_late=True, reject_on_worker_lost=True)
+def refresh_rollup():
+    from . import rollup
+
+    return rollup.refresh_current()
+
+
+@shared_task(name="kpi.tasks.refresh_rollup_nightly", acks_late=True, reject_on_worker_lost=True)
+def refresh_rollup_nightly():
+    from . import rollup
+
+    return rollup.refresh_nightly()

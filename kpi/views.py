@@ -15,7 +15,7 @@ from aftersales.db_routers import reading_reports
 from aftersales.models import Store
 from aftersales.scoping import get_for_user_or_404
 
-from . import reports, selectors
+from . import reports, rollup, selectors
 from .forms import TARGET_FIGURES, TargetsForm
 from .metrics import Period
 from .models import Target
@@ -73,8 +73,10 @@ def group(request):
         except ValueError:
             messages.error(request, _("Give the month as YYYY-MM."))
     with reading_reports() as source:
-        context = selectors.group_view(stores, period=period)
-    context.update(previous=period.previous(), next=period.next(), freshness=source.freshness)
+        side_by_side = selectors.group_view(stores, period=period)
+    context = {"side_by_side": side_by_side, "period": period, "as_of": side_by_side["as_of"],
+               "refresh_minutes": rollup.REFRESH_MINUTES, "previous": period.previous(), "next": period.next(),
+               "freshness": source.freshness}
     return render(request, "kpi/group.html", context)
 
 
@@ -143,4 +145,38 @@ def store_report(request, code, year, month):
 def store_report_xlsx(request, code, year, month):
     store, period = _store(request, code), _month(year, month)
     with reading_reports() as source:
-        return reports.workbook_response(store, period, freshness=source.freshness)
+        context = reports.report_context(store, period)
+    return reports.workbook_response({**context, "freshness": source.freshness},
+                                     f"satisfaction-{store.code}-{period}.xlsx")
+
+
+def _group_report_context(request, year, month):
+    """The group's report over the stores the user sees (kept as sent when they are the whole
+    group); a one-store manager has their store's report instead (None)."""
+    period = _month(year, month)
+    stores = selectors.visible_stores(request.user)
+    if not stores:
+        raise Http404("No store.")
+    if len(stores) == 1:
+        return None, stores[0], period
+    whole_group = len(stores) == Store.objects.filter(is_active=True).count()
+    with reading_reports() as source:
+        context = reports.group_report_context(stores, period, whole_group=whole_group)
+    context.update(freshness=source.freshness, stores=stores, refresh_minutes=rollup.REFRESH_MINUTES)
+    return context, None, period
+
+
+@permission_required(VIEW, raise_exception=True)
+def group_report(request, year, month):
+    context, only_store, period = _group_report_context(request, year, month)
+    if context is None:
+        return redirect("kpi:store_report", only_store.code, period.start.year, period.start.month)
+    return render(request, "kpi/report.html", context)
+
+
+@permission_required(VIEW, raise_exception=True)
+def group_report_xlsx(request, year, month):
+    context, only_store, period = _group_report_context(request, year, month)
+    if context is None:
+        return redirect("kpi:store_report_xlsx", only_store.code, period.start.year, period.start.month)
+    return reports.workbook_response(context, f"satisfaction-group-{period}.xlsx")

@@ -132,7 +132,7 @@ def test_the_director_compares_the_stores(client, director, personas, october, s
     client.force_login(director)
     assert client.get(reverse("kpi:dashboard"))["Location"] == reverse("kpi:group")
     response = client.get(reverse("kpi:group"), {"month": "2026-10"})
-    row = next(r for r in response.context["rows"] if r["figure"].key == "return_visit_rate")
+    row = next(r for r in response.context["side_by_side"]["rows"] if r["figure"].key == "return_visit_rate")
     cells = {cell["store"].code: cell for cell in row["cells"]}
     assert cells["a"]["value"].value == EXPECTED["return_visit_rate"][2] and cells["a"]["rank"] == 1
     assert cells["b"]["value"].display == "—" and cells["b"]["rank"] is None

@@ -1,15 +1,15 @@
 """`python manage.py kpi_reconcile --month YYYY-MM [--store CODE]`: every figure of the month
 counted again straight from the records (kpi.reconcile, a code path of its own) and compared
 with what the report shows (the kept report of a closed month, else the pages' figures, read
-where the pages read them: the reports replica when one is configured). Exits non-zero on any
-difference."""
+where the pages read them: the reports replica when one is configured) and with the roll-up the
+group's pages read (kpi.rollup), when it has the month. Exits non-zero on any difference."""
 import re
 
 from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.db_routers import reading_reports
 from aftersales.models import Store
-from kpi import metrics, reports
+from kpi import metrics, reports, rollup
 from kpi.metrics import FIGURES, Period
 from kpi.models import MonthlyReport
 from kpi.reconcile import recount
@@ -57,7 +57,26 @@ class Command(BaseCommand):
                 differences += not same
                 mark = "ok" if same else "DIFFERENT"
                 self.stdout.write(f"  {key}: report {report_pair} records {counted[key]} {mark}")
+            differences += self._compare_rollup(one, period, counted)
         if differences:
             self.stderr.write(f"{differences} figure(s) differ from the records")
             raise SystemExit(1)
         self.stdout.write("every figure matches the records")
+
+    def _compare_rollup(self, store, period, counted) -> int:
+        """Differences between the roll-up's counts of the month and the records. Snapshot figures
+        (customers by tier) are as of the roll-up's count and are not compared."""
+        with reading_reports():
+            rolled = rollup.kept_pairs(store, period)
+        if rolled is None:
+            self.stdout.write("  roll-up: no row for this month")
+            return 0
+        pairs, computed_at = rolled
+        different = [key for key in metrics.REPORT
+                     if not FIGURES[key].snapshot and pairs.get(key) != counted[key]]
+        for key in different:
+            self.stdout.write(f"  roll-up of {computed_at:%Y-%m-%d %H:%M}: {key} {pairs.get(key)} "
+                              f"records {counted[key]} DIFFERENT")
+        if not different:
+            self.stdout.write(f"  roll-up of {computed_at:%Y-%m-%d %H:%M}: every figure matches")
+        return len(different)
