@@ -14,6 +14,7 @@ advisor of one store:
 - the welcome board (the lobby screen, no login) and the online booking's first page (public).
 """
 import random
+import time
 
 from bench.run import count_queries, p95_ms, timed
 
@@ -143,6 +144,40 @@ def _detail_figure(client, store):
             ("appointments.detail.queries", queries, "queries")]
 
 
+def _clear_job_output(since):
+    """What the jobs wrote during the bench (calls, their history, messages), so the data set
+    stays as it was; appointments they marked no-show are few and stay."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM visits_followupevent e USING visits_followup f WHERE e.pgh_obj_id = f.id "
+                       "AND f.external_ref LIKE 'appointment:%%' AND f.created_at >= %s", [since])
+        cursor.execute("DELETE FROM visits_followup WHERE external_ref LIKE 'appointment:%%' AND created_at >= %s",
+                       [since])
+        cursor.execute("DELETE FROM aftersales_outboundmessage WHERE kind = 'appointment_reminder' "
+                       "AND created_at >= %s", [since])
+
+
+def _job_figures():
+    """The periodic jobs over the whole group's day: the D-2 confirmation calls (every booked
+    appointment of the coming 12 days looked at), the D-1 reminder SMS (tomorrow's), and the
+    no-show pass."""
+    from django.utils import timezone
+
+    from appointments import calls, jobs
+
+    since = timezone.now()
+    try:
+        for name, job in (("confirmation_calls", calls.schedule_confirmation_calls),
+                          ("reminders", jobs.send_reminders), ("no_shows", jobs.mark_no_shows)):
+            started = time.perf_counter()
+            made = job()
+            yield f"appointments.{name}_job_s", round(time.perf_counter() - started, 2), "s"
+            yield f"appointments.{name}_job_rows", made, "rows"
+    finally:
+        _clear_job_output(since)
+
+
 def run(scale):
     from django.test import Client
     from django.urls import reverse
@@ -189,3 +224,5 @@ def run(scale):
     p95, queries = _page(public, reverse("appointments_online:start", args=[store.code]))
     yield "appointments.public_booking.p95_ms", p95, "ms"
     yield "appointments.public_booking.queries", queries, "queries"
+
+    yield from _job_figures()

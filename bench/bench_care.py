@@ -2,8 +2,11 @@
 1.2M vehicles at scale 1):
 
 - `care.recompute_all_s`: every vehicle's next service due, recomputed in one statement;
-- `care.reminders_job_s`: the daily care job (maintenance reminders and their SMS and calls,
-  renewal calls, greetings, recalls) for the whole group, the first run of a day;
+- `care.reminders_job_first_run_s`: the daily care job (maintenance reminders and their SMS and
+  calls, renewal calls, greetings, recalls) for the whole group, run for the first time over a
+  data set with a year's history: every overdue car, policy and lost customer at once (a
+  one-off, when the module is switched on);
+- `care.reminders_job_s`: the same job the next day, as it runs every day after (the budget);
 - `care.recompute_import_100k_s`: the next-due recomputation that follows a 100,000-row DMS
   import (the receiver of `repair_orders_changed`), for the customers of the group's 100,000
   latest repair orders (at most; with `care.recompute_import_vehicles`);
@@ -19,6 +22,7 @@
 What the run writes is deleted at the end (calls with their history rows, messages, occasions,
 the campaign), so the bench database stays as it was; the next-due table is kept.
 """
+import datetime as dt
 import time
 
 
@@ -52,7 +56,14 @@ def _vehicles_of(customer_ids):
     return Vehicle.objects.filter(owner_id__in=customer_ids).count()
 
 
+def _occasions(counts):
+    return sum(value for key, value in counts.items()
+               if key in ("reminded", "renewal_calls", "birthdays", "festival_greetings", "recalls"))
+
+
 def run(scale):
+    from django.utils import timezone
+
     from aftersales.models import Store, User
     from customers.generation import PREFIX, generate_dealer_group
     from visits.care.campaigns import create_campaign, queue_campaign, send_campaign
@@ -70,9 +81,13 @@ def run(scale):
     try:
         start = time.perf_counter()
         counts = run_daily_care()
+        yield "care.reminders_job_first_run_s", round(time.perf_counter() - start, 2), "s"
+        yield "care.reminders_job_first_run_occasions", _occasions(counts), "rows"
+        tomorrow = timezone.now() + dt.timedelta(days=1)
+        start = time.perf_counter()
+        counts = run_daily_care(day=timezone.localdate(tomorrow), now=tomorrow)
         yield "care.reminders_job_s", round(time.perf_counter() - start, 2), "s"
-        yield "care.reminders_job_occasions", sum(v for k, v in counts.items() if k in (
-            "reminded", "renewal_calls", "birthdays", "festival_greetings", "recalls")), "rows"
+        yield "care.reminders_job_occasions", _occasions(counts), "rows"
         customer_ids = _customers_of_latest_repair_orders(100_000)
         start = time.perf_counter()
         recompute_due(customer_ids=customer_ids)
