@@ -144,6 +144,104 @@ def _detail_figure(client, store):
             ("appointments.detail.queries", queries, "queries")]
 
 
+RACERS = 50
+
+
+def _race_for_the_slot(store_id, vehicle_id, starts_at, by_id, barrier, results):
+    """One of RACERS processes: book the car at `starts_at` the moment every process is ready."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from aftersales.models import Store, User
+    from appointments.capacity import SlotTaken
+    from appointments.models import Appointment, ServiceType
+    from appointments.services import book
+    from customers.models import Vehicle
+
+    try:
+        store = Store.objects.get(pk=store_id)
+        vehicle = Vehicle.objects.select_related("owner").get(pk=vehicle_id)
+        service_type = ServiceType.objects.get(store=store, name="常规保养")
+        by = User.objects.get(pk=by_id)
+        barrier.wait()
+        try:
+            book(store=store, customer=vehicle.owner, vehicle=vehicle, service_type=service_type,
+                 starts_at=starts_at, source=Appointment.Source.PHONE, by=by)
+            results.put("booked")
+        except SlotTaken as taken:
+            results.put("taken" if taken.alternatives else "taken without alternatives")
+    except Exception as error:  # noqa: BLE001 - reported to the parent
+        results.put(f"{type(error).__name__}: {error}")
+    finally:
+        connection.close()
+
+
+def _concurrent_last_slot(store):
+    """RACERS processes, each with its own connection, book the last free place of one slot:
+    the counter rows must let exactly one through and tell the others the nearest free times."""
+    import datetime as dt
+    import multiprocessing
+    import os
+    from collections import Counter
+
+    from django.db import connection
+
+    from aftersales.dburl import database_url
+    from appointments import capacity
+    from appointments.models import Appointment, ServiceType
+    from appointments.services import book
+    from customers.models import Vehicle
+
+    advisor = _advisor(store)
+    service_type = ServiceType.objects.get(store=store, name="常规保养")
+    today = capacity.local(store, capacity.timezone.now()).date()
+    busy = set(Appointment.objects.filter(store=store, status__in=Appointment.UPCOMING)
+               .values_list("vehicle_id", flat=True))
+    vehicles = [vehicle for vehicle in Vehicle.objects.filter(store=store).select_related("owner").order_by("-pk")
+                [:RACERS * 4] if vehicle.pk not in busy]
+    slot = next(slot for day in capacity.availability(store, today + dt.timedelta(days=2),
+                                                      hours=service_type.labour_hours)
+                for slot in day.slots if not slot.short and slot.left >= 1)
+    filled = []
+    try:
+        # Fill the slot up to its last place.
+        for _ in range(slot.left - 1):
+            vehicle = vehicles.pop()
+            filled.append(book(store=store, customer=vehicle.owner, vehicle=vehicle, service_type=service_type,
+                               starts_at=slot.starts_at, source=Appointment.Source.PHONE, by=advisor))
+        racers = [vehicles.pop() for _ in range(RACERS)]
+        context = multiprocessing.get_context("spawn")
+        barrier, results = context.Barrier(RACERS), context.Queue()
+        inherited = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = database_url(connection.settings_dict)  # the bench database
+        connection.close()
+        processes = [context.Process(target=_race_for_the_slot,
+                                     args=(store.pk, vehicle.pk, slot.starts_at, advisor.pk, barrier, results))
+                     for vehicle in racers]
+        try:
+            for process in processes:
+                process.start()
+        finally:
+            if inherited is not None:
+                os.environ["DATABASE_URL"] = inherited
+        answers = Counter(results.get(timeout=600) for _ in processes)
+        for process in processes:
+            process.join(timeout=60)
+    finally:
+        made = Appointment.objects.filter(store=store, starts_at=slot.starts_at,
+                                          created_by=advisor).select_related("store")
+        for appointment in made:
+            capacity.release(appointment)
+            appointment.delete()
+    odd = {answer: count for answer, count in answers.items() if answer not in ("booked", "taken")}
+    if odd:
+        raise RuntimeError(f"racers' other answers: {odd}")
+    return [("appointments.concurrent_last_slot.successes", answers["booked"], f"of {RACERS} processes"),
+            ("appointments.concurrent_last_slot.taken", answers["taken"], "answers with the nearest free times")]
+
+
 def _clear_job_output(since):
     """What the jobs wrote during the bench (calls, their history, messages), so the data set
     stays as it was; appointments they marked no-show are few and stay."""
@@ -225,4 +323,5 @@ def run(scale):
     yield "appointments.public_booking.p95_ms", p95, "ms"
     yield "appointments.public_booking.queries", queries, "queries"
 
+    yield from _concurrent_last_slot(store)
     yield from _job_figures()
