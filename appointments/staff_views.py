@@ -79,7 +79,7 @@ def book(request):
 def _day_book_body(request, store, day):
     from .views import day_book_context
 
-    return render(request, "appointments/partials/day_book_body.html", day_book_context(store, day))
+    return render(request, "appointments/partials/day_book_body.html", day_book_context(store, day, request.user))
 
 
 def _appointment(request, pk, *, lock=False):

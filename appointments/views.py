@@ -4,6 +4,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -59,20 +60,42 @@ def day_book(request):
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = today
-    context = day_book_context(store, day)
+    context = day_book_context(store, day, request.user)
     context["stores"] = stores
     template = "appointments/partials/day_book_body.html" if request.htmx else "appointments/day_book.html"
     return render(request, template, context)
 
 
-def day_book_context(store, day):
+def _url_of(name):
+    """pk → the URL of `name` for it, reversed once (a page of a hundred rows reversed each)."""
+    prefix, _zero, suffix = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{prefix}/{pk}/{suffix}"
+
+
+def day_book_context(store, day, user):
+    """What the day book shows, computed here rather than in the template: a busy day has ~60
+    slots and ~100 appointments, and the page is re-rendered after every booking, so per-row
+    links, times and permissions are worked out once (the template's lookups were most of the
+    page's time)."""
     appointments = list(selectors.day_book(store, day))
     advisor_ids = sorted({a.advisor_id for a in appointments if a.advisor_id})
     plan_day = capacity.CapacityPlan(store, day, day).days(advisor_ids)[0]
+    can_move = user.has_perm("appointments.change_appointment")
+    detail_url, move_url = _url_of("appointments:detail"), _url_of("appointments:move")
     by_slot = {}
     for appointment in appointments:
-        by_slot.setdefault(appointment.starts_at, []).append(appointment)
-    rows = [{"slot": slot, "appointments": by_slot.get(slot.starts_at, []),
-             "at": capacity.local(store, slot.starts_at).strftime("%Y-%m-%dT%H:%M")} for slot in plan_day.slots]
+        by_slot.setdefault(appointment.starts_at, []).append({
+            "pk": appointment.pk, "plate": appointment.vehicle.plate, "service": appointment.service_type.name,
+            "advisor": str(appointment.advisor) if appointment.advisor_id else "",
+            "status": appointment.get_status_display(), "detail_url": detail_url(appointment.pk),
+            "move_url": move_url(appointment.pk) if can_move and appointment.is_upcoming else "",
+        })
+    rows = []
+    for slot in plan_day.slots:
+        local = capacity.local(store, slot.starts_at)
+        rows.append({"slot": slot, "time": f"{local:%H:%M}", "at": f"{local:%Y-%m-%dT%H:%M}",
+                     "appointments": by_slot.get(slot.starts_at, [])})
     return {"store": store, "day": day, "plan_day": plan_day, "rows": rows,
+            "can_book": user.has_perm("appointments.add_appointment"),
+            "book_url": f"{reverse('appointments:book')}?store={store.code}&at=",
             "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1)}
