@@ -10,12 +10,13 @@ that shows rolled-up figures says as of when. The current month is refreshed eve
 and the trend's months nightly, where late imports and corrections of closed months are picked
 up; a month never rolled up is counted live when a page asks for it."""
 import datetime as dt
+import json
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.models import Store
@@ -76,13 +77,21 @@ def refresh(months: list[Period], *, stores=None, now=None) -> int:
     if not stores or not months:
         return 0
     counts = count_months(stores, months)
-    rows = [FigureRollup(store_id=store_id, month=month, counts=kept, computed_at=now)
-            for (store_id, month), kept in counts.items()]
-    with transaction.atomic():
-        FigureRollup.objects.bulk_create(
-            rows, batch_size=1000, update_conflicts=True, unique_fields=["store", "month"],
-            update_fields=["counts", "computed_at"],
-        )
+    rows = [(store_id, month, json.dumps(kept), now) for (store_id, month), kept in counts.items()]
+    # An upsert that keeps the newer count: of two refreshes at once, the one that began later
+    # (and so counted later records) wins whichever finishes last.
+    table = FigureRollup._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        for first in range(0, len(rows), 1000):
+            batch = rows[first:first + 1000]
+            cursor.execute(
+                f"""INSERT INTO {table} (store_id, month, counts, computed_at)
+                    VALUES {", ".join(["(%s, %s, %s::jsonb, %s)"] * len(batch))}
+                    ON CONFLICT (store_id, month) DO UPDATE
+                    SET counts = EXCLUDED.counts, computed_at = EXCLUDED.computed_at
+                    WHERE {table}.computed_at <= EXCLUDED.computed_at""",
+                [value for row in batch for value in row],
+            )
     return len(rows)
 
 

@@ -207,3 +207,12 @@ def test_the_group_pages_read_a_fixed_number_of_queries(client, director, octobe
     director.stores.add(*more)
     rollup.refresh(metrics.months_back(OCTOBER, 6), stores=[store_a, store_b, *more], now=NOW)
     assert [queries(url) for url in urls] == before
+
+
+def test_an_older_count_finishing_last_never_replaces_a_newer_one(october, store_a, store_b):
+    rollup.refresh([OCTOBER], stores=[store_a, store_b], now=NOW)
+    add_order(store_a, at(10, 20, 9))
+    rollup.refresh([OCTOBER], stores=[store_a, store_b], now=NOW - dt.timedelta(minutes=1))
+    row = FigureRollup.objects.get(store=store_a, month=OCTOBER.start)
+    assert row.computed_at == NOW
+    assert row.counts["repair_orders"]["repair_orders"] == EXPECTED["repair_orders"][0]
