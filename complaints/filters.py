@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+import customers.selectors as customer_selectors
 from customers.normalize import clean_text, halfwidth
 
 from . import selectors
@@ -110,7 +111,7 @@ class ComplaintFilter(django_filters.FilterSet):
         return queryset.filter(number=halfwidth(clean_text(value)).replace(" ", "").upper())
 
     def filter_customer(self, queryset, name, value):
-        return queryset.filter(customer__in=selectors.customers_matching(self.store_ids, value))
+        return queryset.filter(customer__in=customer_selectors.customers_matching(self.store_ids, value))
 
     def filter_plate(self, queryset, name, value):
         return queryset.filter(selectors.plate_condition(self.store_ids, value))

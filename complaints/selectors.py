@@ -23,14 +23,12 @@ from django.utils.translation import gettext as _
 from aftersales.models import Department, Store
 from aftersales.pagination import keyset_filter, keyset_page
 from aftersales.scoping import for_user
-from customers.models import Customer, ServiceVisit, Vehicle
+from customers.models import ServiceVisit, Vehicle
 from customers.normalize import (
     PROVINCES,
     clean_text,
     halfwidth,
-    normalize_mobile,
     plate_key,
-    query_grams,
 )
 
 from .models import Complaint, ComplaintTransition
@@ -47,9 +45,6 @@ ANSWERED_LIMIT = 20
 TRIAGE_LIMIT = 50
 RECENT_DAYS = 30
 
-_DIGITS = re.compile(r"^\d+$")
-_PHONE = re.compile(r"^\+?[\d\-()]{7,}$")
-_LATIN = re.compile(r"^[a-z]+$")
 
 # What a row of any complaint table shows; the rest of the complaint is not read.
 _ROW_FIELDS = (
@@ -91,33 +86,6 @@ def overdue(now) -> Q:
 
 
 # --- Filters' lookups ----------------------------------------------------------------------
-def customers_matching(store_ids, text):
-    """The customers (of these stores) a name or mobile entry finds, as a subquery of ids.
-
-    The same keys as the customer search (customers.selectors.search_customer_ids), so each
-    lookup is an index scan, but without its limit of 20 best matches: a filter must find every
-    complaint. 11 digits → the mobile; 4 digits → its last four; latin letters → pinyin or its
-    initials; Chinese → any part of the name."""
-    query = clean_text(text)
-    compact = halfwidth(query).replace(" ", "")
-    condition = Q(pk__in=[])
-    if _PHONE.match(compact):
-        try:
-            condition |= Q(mobile=normalize_mobile(compact))
-        except ValueError:
-            pass
-    if _DIGITS.match(compact) and len(compact) == 4:
-        condition |= Q(mobile_last4=compact)
-    elif _LATIN.match(compact.lower()):
-        lower = compact.lower()
-        condition |= Q(name_initials__startswith=lower)
-        if len(lower) >= 2:
-            condition |= Q(name_pinyin__startswith=lower)
-    if compact and not compact.isascii():
-        condition |= Q(name_grams__contains=query_grams(query), name__contains=compact)
-    return Customer.objects.filter(condition, store_id__in=store_ids).values("pk")
-
-
 def plate_condition(store_ids, text) -> Q:
     """Complaints about a plate: the vehicle of the complaint's repair order, or any vehicle of
     the customer. With its province character (京A12345) the plate is matched from the start,

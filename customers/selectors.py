@@ -2,7 +2,7 @@
 import datetime as dt
 import re
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Right
 
 from aftersales.messaging.selectors import messages_for_customer
@@ -36,6 +36,48 @@ def _ids(queryset, field="pk"):
 # last 4 of a mobile or of a VIN).
 GROUP_MOBILE = "mobile"
 GROUP_VIN = "vin"
+
+
+def name_or_mobile_lookups(text: str) -> list[Q]:
+    """The conditions on customers a name or mobile entry means, best first, each one index
+    lookup: 11 digits → the mobile; 4 digits → its last four; latin letters → the name's initials,
+    then its pinyin. (Chinese: `name_part_lookup`.)"""
+    query = clean_text(text)
+    compact = halfwidth(query).replace(" ", "")
+    if _DIGITS.match(compact) and len(compact) == 4:
+        return [Q(mobile_last4=compact)]
+    lookups = []
+    if _PHONE.match(compact):
+        try:
+            lookups.append(Q(mobile=normalize_mobile(compact)))
+        except ValueError:
+            pass
+    if _LATIN.match(compact.lower()):
+        lower = compact.lower()
+        lookups.append(Q(name_initials__startswith=lower))
+        if len(lower) >= 2:
+            lookups.append(Q(name_pinyin__startswith=lower))
+    return lookups
+
+
+def name_part_lookup(text: str) -> Q | None:
+    """Chinese → any part of the name: its bigrams by the GIN index, then the name itself."""
+    query = clean_text(text)
+    compact = halfwidth(query).replace(" ", "")
+    if not compact or compact.isascii():
+        return None
+    return Q(name_grams__contains=query_grams(query), name__contains=compact)
+
+
+def customers_matching(store_ids, text: str):
+    """Every customer of these stores a name or mobile entry finds, as a subquery of ids: the
+    search box's lookups without its limit of the best 20 (a list filter must find every
+    record)."""
+    condition = Q(pk__in=[])
+    for lookup in [*name_or_mobile_lookups(text), name_part_lookup(text)]:
+        if lookup is not None:
+            condition |= lookup
+    return Customer.objects.filter(condition, store_id__in=store_ids).values("pk")
 
 
 def search_customer_ids(user, text: str) -> list[int]:
@@ -72,22 +114,15 @@ def search_groups(user, text: str) -> list[tuple[str | None, list[int]]]:
             vehicles.alias(vin_last4=Right("vin", 4)).filter(vin_last4=tail).exclude(vin=""), "owner_id"
         )
 
+    lookups = name_or_mobile_lookups(query)
     if _DIGITS.match(compact) and len(compact) == 4:
-        mobiles = _ids(customers.filter(mobile_last4=compact))
+        mobiles = _ids(customers.filter(lookups[0]))
         return [(GROUP_MOBILE, mobiles), (GROUP_VIN, list(dict.fromkeys(vin_last4(compact))))]
-    if _PHONE.match(compact):
-        try:
-            add(_ids(customers.filter(mobile=normalize_mobile(compact))))
-        except ValueError:
-            pass
+    for lookup in lookups:
+        add(_ids(customers.filter(lookup)))
     if _DIGITS.match(compact):
         if len(compact) == 6:
             add(_ids(vehicles.filter(vin_last6=compact), "owner_id"))
-    elif _LATIN.match(compact.lower()):
-        lower = compact.lower()
-        add(_ids(customers.filter(name_initials__startswith=lower)))
-        if len(lower) >= 2:
-            add(_ids(customers.filter(name_pinyin__startswith=lower)))
     if _ALNUM.match(upper) and not _DIGITS.match(upper):
         if len(upper) == 17:
             add(_ids(vehicles.filter(vin=upper), "owner_id"))
@@ -99,9 +134,10 @@ def search_groups(user, text: str) -> list[tuple[str | None, list[int]]]:
             add(_ids(vehicles.filter(plate_tail__startswith=upper), "owner_id"))
     if upper[:1] in PROVINCES and len(upper) >= 2 and _ALNUM.match(upper[1:]):
         add(_ids(vehicles.filter(plate__startswith=upper), "owner_id"))
-    if not compact.isascii():
-        grams = query_grams(query)
-        add(_ids(customers.filter(name_grams__contains=grams, name__contains=query.replace(" ", ""))))
+    # Any part of a Chinese name is the loosest lookup: after the vehicles.
+    name_part = name_part_lookup(query)
+    if name_part is not None:
+        add(_ids(customers.filter(name_part)))
     return [(None, found[:SEARCH_LIMIT])]
 
 
