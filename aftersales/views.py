@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.vary import vary_on_headers
 from django.views.decorators.http import require_POST
 
+from aftersales.htmx import render_page
 from . import health
 from .filters import StoreFilter
 from .history import describe, events_for, is_tracked
@@ -35,13 +35,12 @@ def home(request):
     return render(request, "aftersales/home.html", {"stores": stores, "role": request.user.role})
 
 
-@vary_on_headers("HX-Request")
 @permission_required("aftersales.view_store", raise_exception=True)
 def store_list(request):
     store_filter = StoreFilter(request.GET, queryset=for_user(Store.objects.all(), request.user))
     page = Paginator(store_filter.qs, STORES_PER_PAGE).get_page(request.GET.get("page"))
-    template = "aftersales/partials/store_rows.html" if request.htmx else "aftersales/store_list.html"
-    return render(request, template, {"filter": store_filter, "page": page})
+    return render_page(request, "aftersales/store_list.html", "aftersales/partials/store_rows.html",
+                       {"filter": store_filter, "page": page})
 
 
 @permission_required("aftersales.view_store", raise_exception=True)

@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
+from aftersales.htmx import render_page
 from aftersales.models import Store
 from aftersales.scoping import for_user
 
@@ -45,7 +45,6 @@ def _board_context(store, token):
             "refresh_seconds": BOARD_REFRESH_SECONDS, "today": today}
 
 
-@vary_on_headers("HX-Request")
 @permission_required("appointments.view_appointment", raise_exception=True)
 @require_GET
 def day_book(request):
@@ -62,8 +61,8 @@ def day_book(request):
         day = today
     context = day_book_context(store, day, request.user)
     context["stores"] = stores
-    template = "appointments/partials/day_book_body.html" if request.htmx else "appointments/day_book.html"
-    return render(request, template, context)
+    return render_page(request, "appointments/day_book.html", "appointments/partials/day_book_body.html",
+                       context)
 
 
 def _url_of(name):

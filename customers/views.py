@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from aftersales.htmx import render_page
 from aftersales.pagination import keyset_page
 from aftersales.scoping import for_user_in_order, get_for_user_or_404
 
@@ -65,13 +66,11 @@ def search(request):
         (group, SEARCH_GROUP_LABELS[group], [by_id[pk] for pk in ids if pk in by_id])
         for group, ids in groups if group
     ]
-    template = "customers/partials/search_results.html" if request.htmx else "customers/search.html"
-    return render(request, template, {
+    return render_page(request, "customers/search.html", "customers/partials/search_results.html", {
         "query": query, "results": results, "groups": grouped, "search_form_id": SEARCH_FORM_ID,
     })
 
 
-@vary_on_headers("HX-Request")
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request):
     customers = CustomerFilter(
@@ -80,8 +79,8 @@ def customer_list(request):
     page = keyset_page(
         customers.qs.select_related("store"), order=("-id",), cursor=request.GET.get("after"), size=PAGE_SIZE
     )
-    template = "customers/partials/customer_rows.html" if request.htmx else "customers/customer_list.html"
-    return render(request, template, {"filter": customers, "page": page})
+    return render_page(request, "customers/customer_list.html", "customers/partials/customer_rows.html",
+                       {"filter": customers, "page": page})
 
 
 @permission_required("customers.export_customers", raise_exception=True)
@@ -230,7 +229,6 @@ def vehicle_transfer(request, pk):
     return _form_page(request, form, title=_("Transfer %(vehicle)s to a new owner") % {"vehicle": vehicle}, back=vehicle.owner)
 
 
-@vary_on_headers("HX-Request")
 @permission_required("customers.view_servicevisit", raise_exception=True)
 def visit_list(request):
     visits = ServiceVisitFilter(
@@ -240,8 +238,8 @@ def visit_list(request):
         visits.qs.select_related("store", "customer", "vehicle", "advisor"),
         order=("-opened_at", "-id"), cursor=request.GET.get("after"), size=PAGE_SIZE,
     )
-    template = "customers/partials/visit_rows.html" if request.htmx else "customers/visit_list.html"
-    return render(request, template, {"filter": visits, "page": page})
+    return render_page(request, "customers/visit_list.html", "customers/partials/visit_rows.html",
+                       {"filter": visits, "page": page})
 
 
 @permission_required("customers.export_customers", raise_exception=True)

@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
 
+from aftersales.htmx import render_page
 from aftersales.models import Store
 from aftersales.scoping import for_user, get_for_user_or_404
 from complaints import selectors as complaint_selectors
@@ -32,7 +32,6 @@ def _chosen_stores(request):
     return stores, chosen
 
 
-@vary_on_headers("HX-Request")
 @permission_required("visits.work_queue", raise_exception=True)
 def queue(request):
     stores, chosen = _chosen_stores(request)
@@ -42,8 +41,7 @@ def queue(request):
         stores=stores, chosen=chosen, several_stores=len(stores) > 1, now=now, today=timezone.localdate(now),
         my_call=services.queue.current_claim(request.user, now),
     )
-    template = "visits/partials/queue_body.html" if request.htmx else "visits/queue.html"
-    return render(request, template, context)
+    return render_page(request, "visits/queue.html", "visits/partials/queue_body.html", context)
 
 
 @require_POST

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
-from django.views.decorators.vary import vary_on_headers
 
+from aftersales.htmx import render_page
 from aftersales.pagination import keyset_page
 from aftersales.scoping import for_user, get_for_user_or_404
 
@@ -12,7 +12,6 @@ from .models import OutboundMessage
 PAGE_SIZE = 50
 
 
-@vary_on_headers("HX-Request")
 @permission_required("aftersales.view_outboundmessage", raise_exception=True)
 def delivery_log(request):
     """Every outbound message of the user's stores, filtered, newest first, with the count of
@@ -26,11 +25,8 @@ def delivery_log(request):
     )
     selectors.decorate(page.items)
     context = {"filter": messages, "page": page, "counts": selectors.status_counts(messages.qs)}
-    template = (
-        "aftersales/messaging/partials/message_rows.html" if request.htmx
-        else "aftersales/messaging/message_list.html"
-    )
-    return render(request, template, context)
+    return render_page(request, "aftersales/messaging/message_list.html",
+                       "aftersales/messaging/partials/message_rows.html", context)
 
 
 @permission_required("aftersales.view_outboundmessage", raise_exception=True)

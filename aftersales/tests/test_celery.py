@@ -55,5 +55,7 @@ def test_only_idempotent_tasks_ack_late():
         # Appointments' jobs: each decided by its rows (idempotency keys, states, unique refs).
         "appointments.tasks.send_reminders", "appointments.tasks.mark_no_shows",
         "appointments.tasks.link_repair_orders", "appointments.tasks.schedule_confirmation_calls",
+        # The KPI roll-up: an upsert of counts, the newer count kept.
+        "kpi.tasks.refresh_rollup", "kpi.tasks.refresh_rollup_nightly",
     }
     assert app.tasks["aftersales.tasks.backup_database"].reject_on_worker_lost

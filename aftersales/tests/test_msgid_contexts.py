@@ -46,6 +46,8 @@ SAME_EVERYWHERE = {
     'Triage', 'Unhappy about', 'Unreachable', 'until', 'updated', 'Uploaded', 'uploaded',
     'uploaded by', 'Vehicle', 'vehicle', 'Verification code', 'VIN', 'Visits', 'Walk-in', 'Warranty ends',
     'What happened?', 'Workbench', 'Yes', 'yes', 'Your name',
+    'language', 'Group', 'Appointment', 'Tags', 'Every store', 'Return-visit calls', 'Outcome',
+    'Overall satisfaction', 'Survey answers', 'Asked',
 }
 
 
@@ -54,7 +56,9 @@ def short_shared_without_context():
     for entry in polib.pofile(str(PO)):
         if entry.obsolete or entry.msgctxt or len(entry.msgid.split()) > 2:
             continue
-        files = {path for path, _line in entry.occurrences if "/tests/" not in path}
+        # Tests and benchmarks are not what users read.
+        files = {path for path, _line in entry.occurrences
+                 if "/tests/" not in path and not path.startswith("bench/")}
         if len(files) > 1:
             shared[entry.msgid] = sorted(files)
     return shared

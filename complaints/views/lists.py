@@ -1,16 +1,15 @@
 """The complaint list and its export, the department inbox and the supervisor's triage board."""
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
-from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.vary import vary_on_headers
+
+from aftersales.htmx import render_page
 
 from .. import selectors
 from ..exports import export_complaints
 from ..filters import ComplaintFilter
 
 
-@vary_on_headers("HX-Request")
 @permission_required("complaints.view_complaint", raise_exception=True)
 def complaint_list(request):
     complaints = ComplaintFilter(request.GET, request=request)
@@ -19,8 +18,7 @@ def complaint_list(request):
     )
     context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores,
                    page_moment=f"{complaints.now.timestamp():.6f}")
-    template = "complaints/partials/list_rows.html" if request.htmx else "complaints/list.html"
-    return render(request, template, context)
+    return render_page(request, "complaints/list.html", "complaints/partials/list_rows.html", context)
 
 
 @permission_required("complaints.export_complaints", raise_exception=True)
@@ -29,7 +27,6 @@ def export(request):
     return export_complaints(complaints.qs, now=complaints.now)
 
 
-@vary_on_headers("HX-Request")
 @permission_required("complaints.answer_complaint", raise_exception=True)
 def department_inbox(request):
     """A department head's inbox: their own department's. A supervisor may look at any
@@ -50,11 +47,9 @@ def department_inbox(request):
     }
     if department is not None:
         context.update(selectors.department_inbox(department, now=now))
-    template = "complaints/partials/inbox_body.html" if request.htmx else "complaints/inbox.html"
-    return render(request, template, context)
+    return render_page(request, "complaints/inbox.html", "complaints/partials/inbox_body.html", context)
 
 
-@vary_on_headers("HX-Request")
 @permission_required("complaints.triage_complaint", raise_exception=True)
 def triage_board(request):
     stores = selectors.visible_stores(request.user)
@@ -63,5 +58,4 @@ def triage_board(request):
     now = timezone.now()
     context = selectors.triage_board([store.pk for store in chosen], now=now)
     context.update(stores=stores, chosen=chosen, several_stores=len(chosen) > 1, now=now)
-    template = "complaints/partials/triage_body.html" if request.htmx else "complaints/triage.html"
-    return render(request, template, context)
+    return render_page(request, "complaints/triage.html", "complaints/partials/triage_body.html", context)
