@@ -24,6 +24,7 @@ import psycopg
 from django.db import connections
 
 PORT = "5432"  # any port: the socket directory is the replica's own
+STANDBY_OPENS_WITHIN_S = 180
 # Settings a hot standby must have at least as high as its primary.
 AT_LEAST_THE_PRIMARY_S = ("max_connections", "max_worker_processes", "max_wal_senders",
                           "max_prepared_transactions", "max_locks_per_transaction")
@@ -145,10 +146,48 @@ class StreamingReplica:
             "hot_standby": "on", "fsync": "off", "shared_buffers": "16MB", "archive_mode": "off", "ssl": "off",
             "logging_collector": "off", **self.at_least,
         }
-        self._check(self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.root / "replica.log", "-w",
-                              "-t", "30", "-o", " ".join(f"-c {key}={value}" for key, value in options.items()),
+        self._check(self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.root / "replica.log", "-W",
+                              "-o", " ".join(f"-c {key}={value}" for key, value in options.items()),
                               "start"), "starting the replica")
+        self._wait_until_open()
         return self
+
+    def _wait_until_open(self, timeout=STANDBY_OPENS_WITHIN_S):
+        """Until the standby takes read-only connections.
+
+        A hot standby opens only once it knows which transactions were running on the primary.
+        While one there holds more than 64 subtransactions (a test saving many rows one savepoint
+        at a time, on another worker) the running-transactions record it starts from is incomplete,
+        and it waits for one logged after that transaction ends; the primary logs one only every 15
+        seconds or at a checkpoint, so it is asked for one at each try.
+        """
+        started = time.monotonic()
+        deadline = started + timeout
+        while True:
+            try:
+                self.query("SELECT 1")
+                return
+            except psycopg.OperationalError as refused:
+                if time.monotonic() > deadline:
+                    log = self.root / "replica.log"
+                    tail = log.read_text()[-2000:] if log.exists() else ""
+                    raise RuntimeError(f"the replica did not open in {timeout} s: {refused}\n{tail}") from None
+                # pg_ctl returned before the server wrote its pid file; give it a moment.
+                if time.monotonic() - started > 10 and not (self.data / "postmaster.pid").exists():
+                    self._check(subprocess.CompletedProcess([], 1, "", "the replica stopped"), "starting the replica")
+            self._log_running_transactions()
+            time.sleep(0.25)
+
+    def _log_running_transactions(self):
+        # A connection of its own: the replica starts before any test (and its database access).
+        params = self.primary.settings_dict
+        with psycopg.connect(host=params.get("HOST") or None, port=params.get("PORT") or None,
+                             user=params.get("USER") or None, password=params.get("PASSWORD") or None,
+                             dbname=params["NAME"], autocommit=True) as conn:
+            if conn.info.server_version >= 160000:
+                conn.execute("SELECT pg_log_standby_snapshot()")
+            else:
+                conn.execute("CHECKPOINT")
 
     def stop(self):
         if self.root is None:
