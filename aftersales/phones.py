@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 # Full-width ASCII (U+FF01–U+FF5E) maps onto ASCII by a fixed offset; U+3000 is a full-width space.
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# The same map as the two strings of SQL's translate(text, from, to).
+FULLWIDTH_CHARACTERS = "".join(map(chr, _FULLWIDTH))
+HALFWIDTH_CHARACTERS = "".join(map(chr, _FULLWIDTH.values()))
 
 
 def halfwidth(text: str) -> str:

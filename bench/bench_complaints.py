@@ -6,6 +6,10 @@ its 500,000 complaints at scale 1, 5% of them open):
   a category and a severity; overdue only; closed ones by channel), the requests taken in
   turn; the queries figure is the most any of those pages ran;
 - the page of a complaint of that store, a different random one each request;
+- the list's search box (`complaints.search.p95_ms`), the entries taken in turn: words of the
+  descriptions (common ones, a rare one, one found nowhere, two words), a complaint number, a
+  customer's name, a mobile's last four, a plate; as the store's supervisor, then as a user
+  of every store of the group (`complaints.search_group.p95_ms`);
 - one escalation pass (`complaints.escalation.escalate_overdue`) over every open complaint of
   the group (25,000 at scale 1): their escalation is reset (level 0, due at their deadline) and
   the pass runs at a moment just after the last deadline, so every open complaint is overdue
@@ -22,6 +26,7 @@ from bench.run import count_queries, p95_ms, timed
 WARMUP = 10
 LIST_REPEAT = 100
 DETAIL_REPEAT = 100
+SEARCH_REPEAT = 100
 SEED = 7
 LIST_FILTERS = (
     {},
@@ -32,24 +37,24 @@ LIST_FILTERS = (
 )
 
 
-def _supervisor(store):
-    """A customer-service supervisor (role cs_supervisor) of `store`, with no e-mail address,
-    so the escalation pass never writes to this user."""
+def _supervisor(store, every_store=False):
+    """A customer-service supervisor (role cs_supervisor) of `store`, or of every store of the
+    group, with no e-mail address, so the escalation pass never writes to this user."""
     from django.contrib.auth.models import Group
 
-    from aftersales.models import User
+    from aftersales.models import Store, User
     from aftersales.roles import sync_roles
+    from customers.generation import PREFIX
 
     if not Group.objects.filter(name="cs_supervisor").exists():
         sync_roles()
-    user, created = User.objects.get_or_create(
-        username=f"bench-cs-sup-{store.code}", defaults={"full_name": "基准客服主管"}
-    )
+    username = "bench-cs-sup-group" if every_store else f"bench-cs-sup-{store.code}"
+    user, created = User.objects.get_or_create(username=username, defaults={"full_name": "基准客服主管"})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name="cs_supervisor"))
-        user.stores.add(store)
+        user.stores.add(*(Store.objects.filter(code__startswith=PREFIX) if every_store else [store]))
     return user
 
 
@@ -82,6 +87,38 @@ def _list_figures(client):
     )
     samples = timed(fetch, LIST_REPEAT)
     return [("complaints.list.p95_ms", p95_ms(samples), "ms"), ("complaints.list.queries", queries, "queries")]
+
+
+def _search_entries(store):
+    """What people type into the search box, taken from the store's own records."""
+    from complaints.models import Complaint
+
+    complaint = Complaint.objects.filter(store=store).select_related("customer").order_by("-id").first()
+    vehicle = complaint.customer.vehicles.order_by("id").first()
+    return [
+        "异响", "态度", "等待时间", "刹车 异响", "色差", "鼓包漏气",
+        complaint.number, complaint.customer.name, complaint.customer.mobile[-4:],
+        *([vehicle.plate] if vehicle else []),
+    ]
+
+
+def _search_figures(client, store, name):
+    from django.urls import reverse
+
+    url = reverse("complaints:list")
+    entries = _search_entries(store)
+    turn = iter(range(10 ** 9))
+
+    def fetch():
+        words = entries[next(turn) % len(entries)]
+        response = client.get(url, {"words": words})
+        assert response.status_code == 200, (words, response.status_code)
+
+    for _ in range(WARMUP):
+        fetch()
+    queries = max(count_queries(lambda w=words: client.get(url, {"words": w})) for words in entries)
+    samples = timed(fetch, SEARCH_REPEAT)
+    return [(f"complaints.{name}.p95_ms", p95_ms(samples), "ms"), (f"complaints.{name}.queries", queries, "queries")]
 
 
 def _sample_ids(store, count, rng):
@@ -189,4 +226,8 @@ def run(scale):
     client.force_login(_supervisor(store))
     yield from _list_figures(client)
     yield from _detail_figure(client, store)
+    yield from _search_figures(client, store, "search")
+    group = Client()
+    group.force_login(_supervisor(store, every_store=True))
+    yield from _search_figures(group, store, "search_group")
     yield from _escalation_figures()

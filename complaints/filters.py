@@ -21,6 +21,13 @@ class ComplaintFilter(django_filters.FilterSet):
     choose are read once here (two queries) and kept as `stores` and `departments`; `now` is the
     moment "overdue" is measured against, for the filter and the page alike."""
 
+    words = django_filters.CharFilter(
+        label=_("Search"), method="filter_words",
+        widget=forms.TextInput(attrs={
+            "type": "search",
+            "placeholder": _("Words of the description, a number, a customer's name or mobile, a plate"),
+        }),
+    )
     number = django_filters.CharFilter(label=_("Number"), method="filter_number")
     customer = django_filters.CharFilter(label=_("Customer name or mobile"), method="filter_customer")
     plate = django_filters.CharFilter(label=_("Plate"), method="filter_plate")
@@ -58,7 +65,7 @@ class ComplaintFilter(django_filters.FilterSet):
     class Meta:
         model = Complaint
         fields = [
-            "number", "customer", "plate", "category", "department", "severity", "status", "channel",
+            "words", "number", "customer", "plate", "category", "department", "severity", "status", "channel",
             "registered", "overdue", "store", "closed", "kpi",
         ]
 
@@ -105,6 +112,9 @@ class ComplaintFilter(django_filters.FilterSet):
     @property
     def several_stores(self):
         return len(self.stores) > 1
+
+    def filter_words(self, queryset, name, value):
+        return queryset.filter(selectors.keyword_condition(self.store_ids, value))
 
     def filter_number(self, queryset, name, value):
         # Numbers are stored upper-case (TS-2026-00042): exact, case-insensitive, by the unique index.

@@ -13,8 +13,9 @@ import zoneinfo
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, JSONObject, NullIf
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf
+from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import TIME_STRINGS
@@ -22,13 +23,16 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import Department, Store
 from aftersales.pagination import keyset_filter, keyset_page
+from aftersales.phones import FULLWIDTH_CHARACTERS, HALFWIDTH_CHARACTERS
 from aftersales.scoping import for_user
+import customers.selectors as customer_selectors
 from customers.models import ServiceVisit, Vehicle
 from customers.normalize import (
     PROVINCES,
     clean_text,
     halfwidth,
     plate_key,
+    query_grams,
 )
 
 from .models import Complaint, ComplaintTransition
@@ -100,6 +104,49 @@ def plate_condition(store_ids, text) -> Q:
         vehicles = vehicles.filter(plate_tail__startswith=key)
     visits = ServiceVisit.objects.filter(vehicle__in=vehicles.values("pk")).values("pk")
     return Q(visit__in=visits) | Q(customer__in=vehicles.values("owner_id"))
+
+
+# The customers a keyword entry finds are listed to the query when they are this few, so that
+# PostgreSQL can combine the customer index with the description's GIN index (a subquery in an
+# OR cannot be); more (a one-character name part) and they stay a subquery.
+KEYWORD_CUSTOMERS_LISTED = 1000
+_COMPLAINT_NUMBER = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{1,8}$")
+
+
+def description_condition(text) -> Q:
+    """Complaints whose description holds every word of `text` (words split at spaces): the
+    GIN index over the description's grams picks the candidates, the text itself confirms
+    (half-width and lower case, as the grams are)."""
+    words = clean_text(text).lower().split()
+    if not words:
+        return Q(pk__in=[])
+    plain = Lower(Func(F("description"), Value(FULLWIDTH_CHARACTERS), Value(HALFWIDTH_CHARACTERS),
+                       function="translate", output_field=TextField()))
+    condition = Q()
+    for word in words:
+        condition &= Q(description_grams__contains=query_grams(word)) & Q(Contains(plain, word))
+    return condition
+
+
+def keyword_condition(store_ids, text) -> Q:
+    """The search box of the complaint list: a complaint number, a customer's name or mobile, a
+    plate, or words of the description; what the entry looks like decides where to look, so
+    each lookup is an index scan, as in the customer search."""
+    query = clean_text(text)
+    compact = halfwidth(query).replace(" ", "").upper()
+    if not compact:
+        return Q(pk__in=[])
+    if _COMPLAINT_NUMBER.match(compact):
+        return Q(number=compact)
+    condition = description_condition(query)
+    customers = customer_selectors.customers_matching(store_ids, query)
+    listed = list(customers[:KEYWORD_CUSTOMERS_LISTED + 1].values_list("pk", flat=True))
+    if listed:
+        condition |= Q(customer_id__in=listed if len(listed) <= KEYWORD_CUSTOMERS_LISTED else customers)
+    if compact[:1] in PROVINCES and len(compact) >= 3 or compact.isascii() and any(c.isdigit() for c in compact) \
+            and any(c.isalpha() for c in compact):
+        condition |= plate_condition(store_ids, query)
+    return condition
 
 
 # --- Rows ------------------------------------------------------------------------------------

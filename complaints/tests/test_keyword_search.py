@@ -1,0 +1,98 @@
+"""The complaint list's search box: words of the description, a number, a customer or a plate,
+each found through an index (a GIN index over the description's grams, which PostgreSQL writes
+itself, for the words)."""
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from aftersales.tests.factories import CustomerFactory, ServiceVisitFactory, VehicleFactory, make_complaint
+from complaints import selectors
+from complaints.models import Complaint
+from customers.normalize import name_grams
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def supervisor(personas):
+    return personas["cs_supervisor"]
+
+
+@pytest.fixture
+def cases(supervisor, store_a, store_b, make_user):
+    zhang = CustomerFactory(store=store_a, name="张伟", mobile="13800001111")
+    VehicleFactory(owner=zhang, plate="京A12345")
+    li = CustomerFactory(store=store_a, name="李娜", mobile="13900002222")
+    visit = ServiceVisitFactory(vehicle=VehicleFactory(owner=li, plate="沪B67890"))
+    other_store = make_user("cs_supervisor", [store_b], username="sup_b")
+    return {
+        "noise": make_complaint(store=store_a, by=supervisor, customer=zhang,
+                                description="更换刹车片后刹车时有尖锐异响，回店两次仍未解决"),
+        "paint": make_complaint(store=store_a, by=supervisor, customer=li, visit=visit,
+                                description="钣喷后车门颜色与原车有色差"),
+        "wait": make_complaint(store=store_a, by=supervisor, description="预约了保养，到店后仍等待两个多小时"),
+        "full_width": make_complaint(store=store_a, by=supervisor, description="ＡＢＳ故障灯亮了３次"),
+        "other_store": make_complaint(store=store_b, by=other_store, description="刹车异响，另一家店"),
+    }
+
+
+def found(client, user, words):
+    client.force_login(user)
+    response = client.get(reverse("complaints:list"), {"words": words})
+    assert response.status_code == 200
+    return {row.number for row in response.context["rows"]}
+
+
+def numbers(cases, *names):
+    return {cases[name].number for name in names}
+
+
+@pytest.mark.parametrize("words,expected", [
+    ("异响", ["noise"]),
+    ("色差", ["paint"]),
+    ("两", ["noise", "wait"]),
+    ("刹车 异响", ["noise"]),
+    ("刹车 色差", []),
+    ("刹车异响", []),
+    ("abs 3次", ["full_width"]),
+    ("故障灯亮", ["full_width"]),
+], ids=["two characters", "another word", "one character", "every word must be there",
+        "words of different complaints", "a phrase not in the text", "full-width and case", "four characters"])
+def test_words_of_the_description_find_the_complaints_that_hold_them(client, supervisor, cases, words, expected):
+    assert found(client, supervisor, words) == numbers(cases, *expected)
+
+
+def test_the_search_box_finds_a_complaint_by_its_number(client, supervisor, cases):
+    assert found(client, supervisor, cases["paint"].number.lower()) == numbers(cases, "paint")
+
+
+@pytest.mark.parametrize("words,expected", [
+    ("张伟", ["noise"]), ("138 0000 1111", ["noise"]), ("2222", ["paint"]), ("lina", ["paint"]),
+    ("京A12345", ["noise"]), ("b67890", ["paint"]),
+], ids=["name", "mobile", "mobile's last four", "pinyin", "plate with its province", "plate's tail"])
+def test_the_search_box_finds_complaints_by_customer_or_plate(client, supervisor, cases, words, expected):
+    assert found(client, supervisor, words) == numbers(cases, *expected)
+
+
+def test_the_search_never_finds_another_stores_complaint(client, supervisor, cases):
+    assert cases["other_store"].number not in found(client, supervisor, "异响")
+
+
+def test_the_grams_follow_the_description_whatever_writes_it(cases):
+    Complaint.objects.filter(pk=cases["wait"].pk).update(description="轮胎 鼓包")
+    stored = Complaint.objects.values_list("description_grams", flat=True).get(pk=cases["wait"].pk)
+    assert stored == name_grams("轮胎 鼓包")
+
+
+def test_a_word_is_looked_up_in_the_grams_index(cases):
+    """Without a sequential scan of the descriptions: the condition is one the GIN index serves
+    (with sequential and plain index scans priced out, only a bitmap scan of an index whose
+    condition it is remains)."""
+    queryset = Complaint.objects.filter(selectors.description_condition("异响"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        sql, params = queryset.values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_description_grams" in plan
