@@ -47,3 +47,22 @@ def test_supervisor_filters_the_list_and_sees_overdue_ones_first_in_red(page, pe
     expect(page.locator("[data-testid=step-new] [data-testid=count]")).to_have_text("2")
     expect(page.locator("[data-testid=triage-overdue]")).to_contain_text("司马相如")
     assert errors == []
+
+
+def test_a_word_typed_into_the_search_box_leaves_the_complaints_that_hold_it(page, personas, store_a):
+    supervisor = personas["cs_supervisor"]
+    make_complaint(store=store_a, by=supervisor, customer=CustomerFactory(store=store_a, name="欧阳娜娜"),
+                   description="钣喷后车门颜色与原车有色差")
+    make_complaint(store=store_a, by=supervisor, customer=CustomerFactory(store=store_a, name="司马相如"),
+                   description="更换刹车片后刹车时有尖锐异响")
+    log_in(page, "cs_supervisor_a")
+    page.click("[data-nav-group=complaints]")
+    page.click("[data-nav=complaints]")
+    rows = page.locator("[data-testid=complaint]")
+    expect(rows).to_have_count(2)
+
+    page.fill("#id_words", "色差")
+    page.press("#id_words", "Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("欧阳娜娜")
+    assert "words=" in page.url
