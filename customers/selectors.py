@@ -20,7 +20,21 @@ from .normalize import (
 )
 
 SEARCH_LIMIT = 20
+# The timeline opens with its latest TIMELINE_PAGE entries (rendering an entry costs more than
+# reading it); "show older" asks for TIMELINE_PAGE more at a time, up to TIMELINE_LIMIT repair
+# orders, beyond which the repair-order list takes over.
+TIMELINE_PAGE = 15
 TIMELINE_LIMIT = 100
+
+
+def timeline_size(asked) -> int:
+    """How many timeline entries a request asks for (`?timeline=`), in whole pages, within bounds."""
+    try:
+        size = int(asked)
+    except (TypeError, ValueError):
+        return TIMELINE_PAGE
+    pages = -(-max(size, 1) // TIMELINE_PAGE)
+    return min(pages * TIMELINE_PAGE, TIMELINE_LIMIT + TIMELINE_PAGE)
 
 _DIGITS = re.compile(r"^\d+$")
 _PHONE = re.compile(r"^\+?[\d\-()]{7,}$")
@@ -152,39 +166,45 @@ def customers_for_results(ids: list[int]):
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def customer_file(customer: Customer):
+def customer_file(customer: Customer, timeline_size: int = TIMELINE_PAGE):
     """Everything the customer page shows, in a fixed number of queries (what other apps add
-    comes with the customer when it was read through `panels.annotate`)."""
+    comes with the customer when it was read through `panels.annotate`); of the timeline, the
+    latest `timeline_size` entries."""
     vehicles = list(customer.vehicles.order_by("-updated_at"))
     consents = {c.channel: c for c in customer.consents.select_related("recorded_by")}
+    # One more than is shown of each source tells whether there is more.
+    read = min(timeline_size, TIMELINE_LIMIT) + 1
     visits = list(
         ServiceVisit.objects.filter(customer=customer)
         .select_related("vehicle", "advisor")
         .prefetch_related("documents")
-        .order_by("-opened_at", "-id")[:TIMELINE_LIMIT]
+        .order_by("-opened_at", "-id")[:read]
     )
     loose_documents = list(
         ServiceDocument.objects.filter(customer=customer, visit__isnull=True)
         .select_related("uploaded_by")
-        .order_by("-uploaded_at")[:TIMELINE_LIMIT]
+        .order_by("-uploaded_at")[:read]
     )
     # Complaints, return-visit calls and the like come from the apps that own them (panels).
     contributed, context = panels.read(customer)
     timeline = sorted(
-        [("visit", visit.opened_at, visit) for visit in visits]
+        [("visit", visit.opened_at, visit) for visit in visits[:TIMELINE_LIMIT]]
         + [("document", doc.uploaded_at, doc) for doc in loose_documents]
         + contributed,
         key=lambda entry: entry[1],
         reverse=True,
     )
+    shown = timeline[:timeline_size]
+    more = len(timeline) > timeline_size
     return context | {
         "vehicles": vehicles,
         "consents": [
             (channel, label, consents.get(channel)) for channel, label in CustomerConsent.Channel.choices
         ],
-        "timeline": timeline,
+        "timeline": shown,
+        "timeline_older": timeline_size + TIMELINE_PAGE if more else None,
         "customer_messages": messages_for_customer(customer),
-        "timeline_truncated": len(visits) == TIMELINE_LIMIT,
+        "timeline_truncated": not more and len(visits) > TIMELINE_LIMIT,
     }
 
 

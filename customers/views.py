@@ -122,9 +122,10 @@ def customer_detail(request, pk):
     if customer.merged_into_id:
         messages.info(request, _("This record was merged; showing the customer it was merged into."))
         return redirect("customers:detail", customer.merged_into_id)
-    context = selectors.customer_file(customer)
+    context = selectors.customer_file(customer, selectors.timeline_size(request.GET.get("timeline")))
     context.update(customer=customer, consent_form=ConsentForm())
-    return render(request, "customers/customer_detail.html", context)
+    # "Show older" swaps in the longer timeline alone.
+    return render_page(request, "customers/customer_detail.html", "customers/partials/timeline.html", context)
 
 
 @require_POST

@@ -67,6 +67,25 @@ def test_advisor_finds_a_customer_by_plate_fragment_and_works_the_file(page, per
     assert errors == []
 
 
+def test_older_repair_orders_come_into_the_timeline_without_leaving_the_page(page, personas, customer):
+    from customers.selectors import TIMELINE_PAGE
+
+    vehicle = customer.vehicles.get()
+    for _ in range(TIMELINE_PAGE):
+        ServiceVisitFactory(vehicle=vehicle)
+    log_in(page, "advisor_a")
+    page.goto(f"/customers/{customer.pk}/")
+    entries = page.locator("[data-testid=timeline] > li")
+    expect(entries).to_have_count(TIMELINE_PAGE)
+    page.evaluate("window.notReloaded = true")
+    page.click("[data-testid=timeline-older]")
+    expect(entries).to_have_count(TIMELINE_PAGE + 1)
+    # The oldest repair order, the one with the declined work, is the last entry.
+    expect(entries.last).to_contain_text("建议更换轮胎")
+    expect(page.locator("[data-testid=timeline-older]")).to_have_count(0)
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_advisor_imports_a_dms_export_through_the_mapping_step(page, personas, store_a, tmp_path):
     # A DMS export as Chinese Excel saves CSV: GBK, the DMS's own headers, an unknown column.
     export = tmp_path / "工单导出.csv"

@@ -3,6 +3,7 @@ import pytest
 from django.urls import reverse
 
 from aftersales.tests.factories import CustomerFactory, ServiceVisitFactory, VehicleFactory
+from customers import selectors
 from customers.models import MobileReveal
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,41 @@ def test_page_runs_a_fixed_number_of_queries(client, personas, customer, django_
     create_followups(day=timezone.localdate() + timezone.timedelta(days=5))
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
-    assert len(response.context["timeline"]) == 31
+    assert len(response.context["timeline"]) == selectors.TIMELINE_PAGE
     assert len(response.context["customer_followups"]) == 20
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url, {"timeline": 45})
+    assert len(response.context["timeline"]) == 31
+
+
+def test_the_timeline_opens_with_its_latest_entries_and_shows_older_ones_on_demand(client, personas, customer):
+    vehicle = customer.vehicles.get()
+    for _ in range(2 * selectors.TIMELINE_PAGE):
+        ServiceVisitFactory(vehicle=vehicle)
+    client.force_login(personas["advisor"])
+    url = reverse("customers:detail", args=[customer.pk])
+    first = client.get(url)
+    everything = client.get(url, {"timeline": 3 * selectors.TIMELINE_PAGE})
+    assert first.context["timeline"] == everything.context["timeline"][:selectors.TIMELINE_PAGE]
+    assert first.context["timeline_older"] == 2 * selectors.TIMELINE_PAGE
+    assert 'data-testid="timeline-older"' in first.content.decode()
+    # htmx swaps in the longer timeline alone; the whole page is not sent again.
+    older = client.get(url, {"timeline": first.context["timeline_older"]}, headers={"HX-Request": "true"})
+    body = older.content.decode()
+    assert body.lstrip().startswith('<div id="timeline">') and "<html" not in body
+    assert len(older.context["timeline"]) == 2 * selectors.TIMELINE_PAGE
+    assert everything.context["timeline_older"] is None
+    assert 'data-testid="timeline-older"' not in everything.content.decode()
+
+
+PAGE = selectors.TIMELINE_PAGE
+
+
+@pytest.mark.parametrize("asked,size", [
+    ("abc", PAGE), ("-3", PAGE), (str(PAGE + 1), 2 * PAGE), ("100000", selectors.TIMELINE_LIMIT + PAGE),
+])
+def test_a_timeline_size_is_whole_pages_within_bounds(asked, size):
+    assert selectors.timeline_size(asked) == size
 
 
 def test_another_stores_customer_is_404(client, make_user, customer, store_b):
