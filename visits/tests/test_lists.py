@@ -102,13 +102,16 @@ def test_the_survey_list_reads_dates_in_the_store_s_time_zone(client, personas, 
     assert [s.pk for s in rows(listed(client, "survey_list", **params))] == [survey.pk]
 
 
-@pytest.mark.parametrize("name", ["followup_list", "survey_list", "dissatisfaction_list"])
-def test_each_list_runs_a_fixed_number_of_queries(client, personas, store_a, name, django_assert_num_queries):
+# The call list reads the rows' stores and rules apart (two queries more than a join, but the
+# join's planning cost more than both).
+@pytest.mark.parametrize("name,queries", [("followup_list", 10), ("survey_list", 8), ("dissatisfaction_list", 8)])
+def test_each_list_runs_a_fixed_number_of_queries(client, personas, store_a, name, queries,
+                                                  django_assert_num_queries):
     client.force_login(personas["manager"])
     for day in range(3):
         followup = FollowUpFactory(store=store_a, due_on=DAY + dt.timedelta(days=day))
         record_attempt(followup_id=followup.pk, agent=personas["cs_agent"], outcome="reached", answers=answers(1))
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(queries) as few:
         listed(client, name)
     for day in range(3, 9):
         followup = FollowUpFactory(store=store_a, due_on=DAY + dt.timedelta(days=day))
