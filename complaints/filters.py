@@ -110,6 +110,11 @@ class ComplaintFilter(django_filters.FilterSet):
         return [int(picked)] if picked else self.store_ids
 
     @property
+    def searching(self):
+        """Whether the list is searched by words (which decides how its page is read)."""
+        return bool(self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("words"))
+
+    @property
     def several_stores(self):
         return len(self.stores) > 1
 

@@ -14,8 +14,8 @@ import zoneinfo
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf
-from django.db.models.lookups import Contains
+from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import TIME_STRINGS
@@ -32,7 +32,6 @@ from customers.normalize import (
     clean_text,
     halfwidth,
     plate_key,
-    query_grams,
 )
 
 from .models import Complaint, ComplaintTransition
@@ -110,13 +109,21 @@ def plate_condition(store_ids, text) -> Q:
 # PostgreSQL can combine the customer index with the description's GIN index (a subquery in an
 # OR cannot be); more (a one-character name part) and they stay a subquery.
 KEYWORD_CUSTOMERS_LISTED = 1000
-_COMPLAINT_NUMBER = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{1,8}$")
+# A store's code (letters, digits, dashes), the year and the sequence: BJ-2026-00042.
+_COMPLAINT_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]*-\d{4}-\d{1,8}$")
 
 
 def description_condition(text) -> Q:
-    """Complaints whose description holds every word of `text` (words split at spaces): the
-    GIN index over the description's grams picks the candidates, the text itself confirms
-    (half-width and lower case, as the grams are)."""
+    """Complaints whose description holds every word of `text` (words split at spaces).
+
+    The GIN index over the description's grams finds them; a word of one or two characters is
+    among the grams exactly, a longer one is looked up by pairs that cover it without
+    overlapping and confirmed in the text itself (half-width and lower case, as the grams are).
+    Both choices are for PostgreSQL's estimate of how many complaints match, which decides
+    between reading the newest complaints until the page is full (a common word) and reading
+    every match from the index (a rare one): it multiplies the pairs' frequencies as if they were
+    independent, and guesses a LIKE keeps almost nothing, both of which make a common phrase
+    look rare; `strpos` it guesses keeps a third."""
     words = clean_text(text).lower().split()
     if not words:
         return Q(pk__in=[])
@@ -124,29 +131,61 @@ def description_condition(text) -> Q:
                        function="translate", output_field=TextField()))
     condition = Q()
     for word in words:
-        condition &= Q(description_grams__contains=query_grams(word)) & Q(Contains(plain, word))
+        if len(word) <= 2:
+            condition &= Q(description_grams__contains=[word])
+        else:
+            covering = [word[i:i + 2] for i in range(0, len(word) - 1, 2)] + ([word[-1]] if len(word) % 2 else [])
+            condition &= Q(description_grams__contains=covering) & Q(GreaterThan(StrIndex(plain, Value(word)), 0))
     return condition
 
 
 def keyword_condition(store_ids, text) -> Q:
     """The search box of the complaint list: a complaint number, a customer's name or mobile, a
-    plate, or words of the description; what the entry looks like decides where to look, so
-    each lookup is an index scan, as in the customer search."""
+    plate, or words of the description. What the entry looks like decides where to look, as in
+    the customer search, and the customers and vehicles it finds are listed to the query (when
+    not too many), so that every part is an index scan PostgreSQL can combine."""
     query = clean_text(text)
     compact = halfwidth(query).replace(" ", "").upper()
     if not compact:
         return Q(pk__in=[])
     if _COMPLAINT_NUMBER.match(compact):
         return Q(number=compact)
-    condition = description_condition(query)
-    customers = customer_selectors.customers_matching(store_ids, query)
-    listed = list(customers[:KEYWORD_CUSTOMERS_LISTED + 1].values_list("pk", flat=True))
-    if listed:
-        condition |= Q(customer_id__in=listed if len(listed) <= KEYWORD_CUSTOMERS_LISTED else customers)
-    if compact[:1] in PROVINCES and len(compact) >= 3 or compact.isascii() and any(c.isdigit() for c in compact) \
-            and any(c.isalpha() for c in compact):
-        condition |= plate_condition(store_ids, query)
-    return condition
+    if _looks_like_a_plate(compact):
+        return _listed_plate_condition(store_ids, query)
+    customers = _listed(customer_selectors.customers_matching(store_ids, query), "customer_id")
+    if compact.isdigit():
+        # A mobile or its last four.
+        return customers
+    return description_condition(query) | customers
+
+
+def _looks_like_a_plate(compact):
+    has_digit = any(c.isdigit() for c in compact)
+    return (compact[:1] in PROVINCES and len(compact) >= 3) or (
+        compact.isascii() and compact.isalnum() and has_digit and any(c.isalpha() for c in compact))
+
+
+def _listed(ids_subquery, field):
+    """`field IN (ids)` with the ids written out when there are few (KEYWORD_CUSTOMERS_LISTED),
+    else with the subquery itself."""
+    listed = list(ids_subquery[:KEYWORD_CUSTOMERS_LISTED + 1].values_list("pk", flat=True))
+    if not listed:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__in": listed if len(listed) <= KEYWORD_CUSTOMERS_LISTED else ids_subquery})
+
+
+def _listed_plate_condition(store_ids, text):
+    key = plate_key(clean_text(text))
+    vehicles = Vehicle.objects.filter(store_id__in=store_ids)
+    vehicles = vehicles.filter(plate__startswith=key) if key[:1] in PROVINCES else vehicles.filter(
+        plate_tail__startswith=key)
+    found = list(vehicles.values_list("pk", "owner_id")[:KEYWORD_CUSTOMERS_LISTED + 1])
+    if len(found) > KEYWORD_CUSTOMERS_LISTED:
+        return plate_condition(store_ids, text)
+    if not found:
+        return Q(pk__in=[])
+    visits = ServiceVisit.objects.filter(vehicle_id__in=[pk for pk, _owner in found]).values("pk")
+    return Q(customer_id__in={owner for _pk, owner in found}) | _listed(visits, "visit_id")
 
 
 # --- Rows ------------------------------------------------------------------------------------
@@ -265,16 +304,21 @@ LIST_ORDER = ("-created_at", "-id")
 OVERDUE_ORDER = ("due_at", "id")
 
 
-def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_limit=None):
+def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_limit=None, searching=False):
     """One page of the complaint list for the (scoped, filtered) `queryset` over `store_ids`.
 
     The first page begins with the overdue complaints, most overdue first (at most
     `overdue_limit`); then, on every page, the others newest first, by keyset, leaving out those
-    shown on top. Two queries, on every page."""
+    shown on top. Two queries, on every page.
+
+    Over several stores the candidates are read store by store from the indexes that begin with
+    the store — unless `searching` by words: their index does not begin with the store, and read
+    once per store it would be read fifty times; then one query over every store, newest first
+    by `complaint_time` for a common word, from the words' index for a rare one."""
     size = size or PAGE_SIZE
     overdue_limit = overdue_limit or OVERDUE_LIMIT
-    if len(store_ids) == 1:
-        late = queryset.filter(overdue(now), store_id=store_ids[0])
+    if len(store_ids) == 1 or searching:
+        late = queryset.filter(overdue(now), store_id__in=store_ids)
     else:
         late = Complaint.objects.filter(
             pk__in=first_in_each_store(queryset.filter(overdue(now)), store_ids, OVERDUE_ORDER, overdue_limit + 1)
@@ -283,10 +327,11 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     more_overdue = len(urgent) > overdue_limit
     urgent = urgent[:overdue_limit]
     rest = queryset.exclude(pk__in=[complaint.pk for complaint in urgent])
-    candidates = first_in_each_store(
-        keyset_filter(rest, LIST_ORDER, cursor), store_ids, LIST_ORDER, size + 1
-    )
-    if len(store_ids) > 1:
+    if searching:
+        candidates = keyset_filter(rest, LIST_ORDER, cursor).order_by(*LIST_ORDER).values("pk")[: size + 1]
+    else:
+        candidates = first_in_each_store(keyset_filter(rest, LIST_ORDER, cursor), store_ids, LIST_ORDER, size + 1)
+    if len(store_ids) > 1 and not searching:
         candidates = Complaint.objects.filter(pk__in=candidates).order_by(*LIST_ORDER).values("pk")[: size + 1]
     page = keyset_page(
         with_columns(Complaint.objects.filter(pk__in=candidates)), order=LIST_ORDER, cursor=cursor, size=size

@@ -169,6 +169,8 @@ class Complaint(models.Model):
             models.Index(fields=["store", "due_at"], name="complaint_store_due",
                          condition=models.Q(due_at__isnull=False)),
             models.Index(fields=["store", "-created_at", "-id"], name="complaint_store_time"),
+            # A search over several stores: the newest first until the page is full.
+            models.Index(fields=["-created_at", "-id"], name="complaint_time"),
             GinIndex(fields=["description_grams"], name="complaint_description_grams"),
         ]
 

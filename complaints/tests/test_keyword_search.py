@@ -96,3 +96,29 @@ def test_a_word_is_looked_up_in_the_grams_index(cases):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "complaint_description_grams" in plan
+
+
+def test_a_search_over_several_stores_lists_the_matches_of_each_newest_first(client, cases, store_a, store_b,
+                                                                              make_user):
+    both = make_user("cs_supervisor", [store_a, store_b], username="sup_both")
+    client.force_login(both)
+    response = client.get(reverse("complaints:list"), {"words": "异响"})
+    listed = [row.number for row in response.context["rows"]]
+    expected = Complaint.objects.filter(pk__in=[cases["noise"].pk, cases["other_store"].pk])
+    assert listed == [c.number for c in expected.order_by("-created_at", "-id")]
+
+
+def test_an_overdue_match_heads_a_search_over_several_stores(client, cases, store_a, store_b, make_user):
+    from django.utils import timezone
+
+    Complaint.objects.filter(pk=cases["noise"].pk).update(due_at=timezone.now() - timezone.timedelta(hours=2))
+    both = make_user("cs_supervisor", [store_a, store_b], username="sup_both")
+    client.force_login(both)
+    response = client.get(reverse("complaints:list"), {"words": "异响"})
+    assert [row.number for row in response.context["rows"]][0] == cases["noise"].number
+    assert [row.number for row in response.context["overdue"]] == [cases["noise"].number]
+
+
+def test_a_complaint_number_with_a_dashed_store_code_is_found(client, supervisor, cases):
+    Complaint.objects.filter(pk=cases["paint"].pk).update(number="GRP-001-2026-00007")
+    assert found(client, supervisor, "grp-001-2026-00007") == {"GRP-001-2026-00007"}
