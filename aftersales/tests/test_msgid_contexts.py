@@ -15,7 +15,7 @@ PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po
 # short string is either added here after that check, or given a context.
 SAME_EVERYWHERE = {
     'Action', 'active', 'Address', 'address', 'Administration', 'Advisor', 'Advisor scorecard', 'After',
-    'After-sales service', 'Agreed', 'All stores', 'Search', 'Amount (yuan)', 'Any', 'Appointment list', 'Appointments',
+    'After-sales service', 'Agreed', 'All stores', 'Search', 'Edit', 'Amount (yuan)', 'Any', 'Appointment list', 'Appointments',
     'Arrived', 'arrived', 'Attachments', 'Attempts', 'Before', 'Birthday greeting', 'Book', 'Call',
     'Callback queue', 'Calls due', 'Calls made', 'Calls today', 'Campaigns', 'Cancel', 'Cancelled',
     'care occasion', 'Category', 'category', 'Change password', 'Channel', 'channel', 'Checked on', 'Closed',
