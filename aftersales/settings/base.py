@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Form widgets render through TEMPLATES (FORM_RENDERER below), so Django's own widget
+    # templates must be found there too.
+    "django.forms",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -83,6 +86,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates, so templates/django/forms/widgets/select.html
+# can write a select's options in one loop: Django's includes two templates per option, which on
+# a filter form with a few hundred options (stores, departments) cost more than the list's queries.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- History ---------------------------------------------------------------------------------
 # Statement-level history triggers: one INSERT of event rows per statement, so an import of
