@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -56,9 +57,13 @@ def next_call(request):
 
 
 def _followup_for(request, pk):
+    # Joined: what the call screen always shows; the repair order (with its advisor) read by key.
+    # The agent holding the call is read only when the page names them (held by another). With
+    # all nine joined PostgreSQL spent 6.6 ms planning a 0.4 ms query, on the page an agent opens
+    # for every call.
     return get_for_user_or_404(
-        FollowUp.objects.select_related(
-            "store", "customer", "vehicle", "visit__advisor", "rule", "claimed_by", "assigned_to", "merged_into"
+        FollowUp.objects.select_related("store", "customer", "vehicle", "rule").prefetch_related(
+            Prefetch("visit", queryset=ServiceVisit.objects.select_related("advisor")),
         ),
         request.user, pk=pk,
     )
