@@ -3,6 +3,7 @@ BENCH_SCALE, with its ~10M follow-ups at scale 1):
 
 - the callback queue page of one store, through Django's test client as that store's agent;
 - "next call" (`claim_next`) for one agent of that store, handing each call back untimed;
+- the call screen of a call that agent holds (`visits.call_page.*`), opened again and again;
 - the morning job (`create_followups`) over 100,000 repair orders closed three days before a
   fixed day, in stores of their own (`fu-bench-*`, made once and kept);
 - 50 agents in 50 processes pressing "next call" 20 times each on one of those stores, after
@@ -106,6 +107,34 @@ def _next_call_figure(agent):
         if n >= WARMUP:
             samples.append(took)
     return ("visits.next_call.p95_ms", p95_ms(samples), "ms")
+
+
+def _call_page_figures(agent):
+    """The call screen an agent works each call on: the next call claimed, its page opened
+    again and again, then handed back."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from visits.services import claim_next, release
+
+    followup = claim_next(agent=agent)
+    assert followup is not None, "the queue of the benchmark store is empty"
+    client = Client()
+    client.force_login(agent)
+    url = reverse("visits:call", args=[followup.pk])
+
+    def fetch():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    try:
+        for _ in range(WARMUP):
+            fetch()
+        queries = count_queries(fetch)
+        samples = timed(fetch, PAGE_REPEAT)
+    finally:
+        release(followup=followup, agent=agent)
+    return [("visits.call_page.p95_ms", p95_ms(samples), "ms"), ("visits.call_page.queries", queries, "queries")]
 
 
 # --- The morning job over 100,000 repair orders --------------------------------------------------
@@ -344,6 +373,7 @@ def run(scale):
     agent = _agent(f"bench-cs-{store.code}", store)
     yield from _queue_page_figures(store, agent)
     yield _next_call_figure(agent)
+    yield from _call_page_figures(agent)
 
     stores = _morning_stores()
     try:
