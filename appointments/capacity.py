@@ -146,15 +146,23 @@ class CapacityPlan:
         self.advisor_absences = list(AdvisorAbsence.objects.filter(store=store, day__range=(first, last)))
         self.slot_load, self.day_load, self.advisor_load = {}, {}, {}
         if with_load:
-            start, _end = day_bounds(store, first)
-            _start, end = day_bounds(store, last)
-            self.slot_load = {row.starts_at: row for row in
-                              SlotLoad.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end)}
-            self.day_load = {row.day: row for row in DayLoad.objects.filter(store=store, day__range=(first, last))}
-            for advisor_id, starts_at, used in AdvisorSlotLoad.objects.filter(
-                store=store, starts_at__gte=start, starts_at__lt=end
-            ).values_list("advisor_id", "starts_at", "used"):
-                self.advisor_load[(advisor_id, starts_at)] = used
+            self.read_load()
+
+    def read_load(self):
+        """Read (again) what is used of the plan's days, keeping its rules: the day book after a
+        booking shows the day the booking was checked against without reading its rules twice."""
+        store, first, last = self.store, self.first, self.last
+        start, _end = day_bounds(store, first)
+        _start, end = day_bounds(store, last)
+        self.slot_load = {row.starts_at: row for row in
+                          SlotLoad.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end)}
+        self.day_load = {row.day: row for row in DayLoad.objects.filter(store=store, day__range=(first, last))}
+        self.advisor_load = {}
+        for advisor_id, starts_at, used in AdvisorSlotLoad.objects.filter(
+            store=store, starts_at__gte=start, starts_at__lt=end
+        ).values_list("advisor_id", "starts_at", "used"):
+            self.advisor_load[(advisor_id, starts_at)] = used
+        return self
 
     # --- The rule ------------------------------------------------------------------------------
     def hours(self, day):
@@ -274,11 +282,15 @@ def nearest_free(store, starts_at, *, hours, online=False, advisor_id=None, coun
     return sorted(free, key=lambda t: (abs((t - starts_at).total_seconds()), t))[:count]
 
 
-def check_bookable(store, starts_at, *, now=None, online=False):
+def check_bookable(store, starts_at, *, now=None, online=False, rules=None):
     """Raise BookingRefused unless `starts_at` is a slot the store takes bookings for; returns
-    the day's plan (without the load), which `claim` can take."""
+    the day's plan (without the load), which `claim` can take. `rules`: that day's plan when the
+    caller has read it already."""
     now = now or timezone.now()
-    settings = CapacitySettings.for_store(store)
+    day = local(store, starts_at).date()
+    if rules is not None and not (rules.store.pk == store.pk and rules.first <= day <= rules.last):
+        rules = None
+    settings = rules.settings if rules is not None else CapacitySettings.for_store(store)
     moment = local(store, starts_at)
     if starts_at <= now:
         raise BookingRefused(_("That time has passed; choose a later one."))
@@ -289,7 +301,7 @@ def check_bookable(store, starts_at, *, now=None, online=False):
         raise BookingRefused(_("Bookings are taken up to %(days)s days ahead.") % {"days": settings.horizon_days})
     if moment.minute % SLOT_MINUTES or moment.second or moment.microsecond:
         raise BookingRefused(_("Appointments start at a quarter hour."))
-    plan = CapacityPlan(store, moment.date(), moment.date(), with_load=False, settings=settings)
+    plan = rules or CapacityPlan(store, moment.date(), moment.date(), with_load=False, settings=settings)
     if plan.hours(moment.date())[0] is None:
         raise BookingRefused(_("The store is closed that day."))
     if starts_at not in plan.slot_times(moment.date()):

@@ -21,15 +21,17 @@ def _check_parties(store, customer, vehicle, service_type, advisor):
         raise BookingRefused(_("The advisor must work at this store."))
 
 
-def book(*, store, customer, vehicle, service_type, starts_at, source, by, advisor=None, note="", now=None):
+def book(*, store, customer, vehicle, service_type, starts_at, source, by, advisor=None, note="", now=None,
+         rules=None):
     """Book a slot, in one transaction: the appointment, its capacity and its first timeline
-    row, or nothing. `by` None: the customer booked online (only the online share)."""
+    row, or nothing. `by` None: the customer booked online (only the online share). `rules`: the
+    day's `CapacityPlan` (without load) when the caller has it."""
     now = now or timezone.now()
     online = source == Appointment.Source.ONLINE
     if by is not None and not by.has_perm("appointments.add_appointment"):
         raise BookingRefused(_("Your role may not do this."))
     _check_parties(store, customer, vehicle, service_type, advisor)
-    plan = capacity.check_bookable(store, starts_at, now=now, online=online)
+    plan = capacity.check_bookable(store, starts_at, now=now, online=online, rules=rules)
     appointment = Appointment(store=store, customer=customer, vehicle=vehicle, service_type=service_type,
                               labour_hours=service_type.labour_hours, advisor=advisor, source=source,
                               starts_at=starts_at, note=note.strip(), created_by=by, created_at=now)

@@ -54,17 +54,20 @@ def book(request):
     errors = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        day = capacity.local(store, data["starts_at"]).date()
+        # The day's rules, read once: the booking checks against them, the day book shows them.
+        rules = capacity.CapacityPlan(store, day, day, with_load=False)
         try:
             appointment = services.book(
                 store=store, customer=form.vehicle.owner, vehicle=form.vehicle, service_type=data["service_type"],
                 starts_at=data["starts_at"], source=data["source"], by=request.user, advisor=data["advisor"],
-                note=data["note"],
+                note=data["note"], rules=rules,
             )
         except ValidationError as error:
             errors = _errors(error)
         else:
             if request.htmx:
-                return _day_book_body(request, store, capacity.local(store, appointment.starts_at).date())
+                return _day_book_body(request, store, day, rules=rules)
             messages.success(request, _("Booked."))
             return redirect("appointments:detail", appointment.pk)
     context = {"form": form, "store": store, "customer": customer, "errors": errors}
@@ -76,10 +79,11 @@ def book(request):
     return render(request, "appointments/book.html", context)
 
 
-def _day_book_body(request, store, day):
+def _day_book_body(request, store, day, rules=None):
     from .views import day_book_context
 
-    return render(request, "appointments/partials/day_book_body.html", day_book_context(store, day, request.user))
+    return render(request, "appointments/partials/day_book_body.html",
+                  day_book_context(store, day, request.user, rules=rules))
 
 
 def _appointment(request, pk, *, lock=False):

@@ -71,14 +71,16 @@ def _url_of(name):
     return lambda pk: f"{prefix}/{pk}/{suffix}"
 
 
-def day_book_context(store, day, user):
+def day_book_context(store, day, user, rules=None):
     """What the day book shows, computed here rather than in the template: a busy day has ~60
     slots and ~100 appointments, and the page is re-rendered after every booking, so per-row
     links, times and permissions are worked out once (the template's lookups were most of the
     page's time)."""
     appointments = list(selectors.day_book(store, day))
     advisor_ids = sorted({a.advisor_id for a in appointments if a.advisor_id})
-    plan_day = capacity.CapacityPlan(store, day, day).days(advisor_ids)[0]
+    # `rules`: the day's plan without its load, when the request has read it (a booking).
+    plan = rules.read_load() if rules is not None else capacity.CapacityPlan(store, day, day)
+    plan_day = plan.days(advisor_ids)[0]
     can_move = user.has_perm("appointments.change_appointment")
     detail_url, move_url = _url_of("appointments:detail"), _url_of("appointments:move")
     by_slot = {}

@@ -31,6 +31,29 @@ def test_booking_from_the_day_book_by_htmx_returns_the_refreshed_grid(client, st
     assert Appointment.objects.get().starts_at == ten
 
 
+def test_booking_from_the_day_book_reads_the_days_capacity_rules_once(client, store_a, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas["advisor"])
+    vehicle = VehicleFactory(owner__store=store_a)
+    ten = tomorrow(store_a)
+    with CaptureQueriesContext(connection) as booking:
+        page = client.post(reverse("appointments:book"), {
+            "store": "a", "plate": vehicle.plate,
+            "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
+            "starts_at": f"{ten:%Y-%m-%dT%H:%M}", "source": "phone", "note": ""}, HTTP_HX_REQUEST="true")
+    assert f'data-plate="{vehicle.plate}"' in page.content.decode()
+    rules_read = [q["sql"] for q in booking.captured_queries if 'FROM "appointments_openinghours"' in q["sql"]]
+    assert len(rules_read) == 1
+    # The day book's counters are read after the booking, so they show it.
+    loads = [n for n, q in enumerate(booking.captured_queries) if 'FROM "appointments_slotload"' in q["sql"]
+             and q["sql"].lstrip().startswith("SELECT")]
+    booked = next(n for n, q in enumerate(booking.captured_queries)
+                  if 'INSERT INTO "appointments_appointment"' in q["sql"])
+    assert loads and min(loads) > booked
+
+
 def test_a_full_slot_answers_in_the_panel_with_the_nearest_times(client, store_a, personas):
     client.force_login(personas["advisor"])
     ten = tomorrow(store_a)
