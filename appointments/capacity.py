@@ -287,11 +287,10 @@ def check_bookable(store, starts_at, *, now=None, online=False, rules=None):
     the day's plan (without the load), which `claim` can take. `rules`: that day's plan when the
     caller has read it already."""
     now = now or timezone.now()
-    day = local(store, starts_at).date()
-    if rules is not None and not (rules.store.pk == store.pk and rules.first <= day <= rules.last):
+    moment = local(store, starts_at)
+    if rules is not None and not (rules.store.pk == store.pk and rules.first <= moment.date() <= rules.last):
         rules = None
     settings = rules.settings if rules is not None else CapacitySettings.for_store(store)
-    moment = local(store, starts_at)
     if starts_at <= now:
         raise BookingRefused(_("That time has passed; choose a later one."))
     if online and starts_at < now + dt.timedelta(minutes=settings.cutoff_minutes):

@@ -65,23 +65,28 @@ def _agent(username, store):
 
 # --- The queue page and "next call" on the generated group -------------------------------------
 
-def _queue_page_figures(store, agent):
+def _page_figures(agent, url, name):
+    """p95 and queries of `url` as `agent` opens it again and again."""
     from django.test import Client
-    from django.urls import reverse
 
     client = Client()
     client.force_login(agent)
-    url = reverse("visits:queue")
 
     def fetch():
         response = client.get(url)
         assert response.status_code == 200, response.status_code
-    name = "visits.queue_page"
+
     for _ in range(WARMUP):
         fetch()
     queries = count_queries(fetch)
     samples = timed(fetch, PAGE_REPEAT)
     return [(f"{name}.p95_ms", p95_ms(samples), "ms"), (f"{name}.queries", queries, "queries")]
+
+
+def _queue_page_figures(store, agent):
+    from django.urls import reverse
+
+    return _page_figures(agent, reverse("visits:queue"), "visits.queue_page")
 
 
 def _next_call_figure(agent):
@@ -112,29 +117,16 @@ def _next_call_figure(agent):
 def _call_page_figures(agent):
     """The call screen an agent works each call on: the next call claimed, its page opened
     again and again, then handed back."""
-    from django.test import Client
     from django.urls import reverse
 
     from visits.services import claim_next, release
 
     followup = claim_next(agent=agent)
     assert followup is not None, "the queue of the benchmark store is empty"
-    client = Client()
-    client.force_login(agent)
-    url = reverse("visits:call", args=[followup.pk])
-
-    def fetch():
-        response = client.get(url)
-        assert response.status_code == 200, response.status_code
-
     try:
-        for _ in range(WARMUP):
-            fetch()
-        queries = count_queries(fetch)
-        samples = timed(fetch, PAGE_REPEAT)
+        return _page_figures(agent, reverse("visits:call", args=[followup.pk]), "visits.call_page")
     finally:
         release(followup=followup, agent=agent)
-    return [("visits.call_page.p95_ms", p95_ms(samples), "ms"), ("visits.call_page.queries", queries, "queries")]
 
 
 # --- The morning job over 100,000 repair orders --------------------------------------------------

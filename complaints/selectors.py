@@ -91,24 +91,31 @@ def overdue(now) -> Q:
 # --- Filters' lookups ----------------------------------------------------------------------
 def plate_condition(store_ids, text) -> Q:
     """Complaints about a plate: the vehicle of the complaint's repair order, or any vehicle of
-    the customer. With its province character (京A12345) the plate is matched from the start,
-    without it (A12345, a12) its tail, both by the customers app's prefix indexes."""
-    key = plate_key(clean_text(text))
-    if not key:
+    the customer (the vehicles as `_plate_vehicles` finds them)."""
+    vehicles = _plate_vehicles(store_ids, text)
+    if vehicles is None:
         return Q(pk__in=[])
-    vehicles = Vehicle.objects.filter(store_id__in=store_ids)
-    if key[:1] in PROVINCES:
-        vehicles = vehicles.filter(plate__startswith=key)
-    else:
-        vehicles = vehicles.filter(plate_tail__startswith=key)
     visits = ServiceVisit.objects.filter(vehicle__in=vehicles.values("pk")).values("pk")
     return Q(visit__in=visits) | Q(customer__in=vehicles.values("owner_id"))
 
 
-# The customers a keyword entry finds are listed to the query when they are this few, so that
-# PostgreSQL can combine the customer index with the description's GIN index (a subquery in an
-# OR cannot be); more (a one-character name part) and they stay a subquery.
-KEYWORD_CUSTOMERS_LISTED = 1000
+def _plate_vehicles(store_ids, text):
+    """The vehicles of these stores a plate entry finds (None for an empty entry): with its
+    province character (京A12345) from the plate's start, without it (A12345, a12) from its tail,
+    both by the customers app's prefix indexes."""
+    key = plate_key(clean_text(text))
+    if not key:
+        return None
+    vehicles = Vehicle.objects.filter(store_id__in=store_ids)
+    if key[:1] in PROVINCES:
+        return vehicles.filter(plate__startswith=key)
+    return vehicles.filter(plate_tail__startswith=key)
+
+
+# The customers, vehicles and repair orders a keyword entry finds are listed to the query when
+# they are this few, so that PostgreSQL can combine their indexes with the description's GIN
+# index (a subquery in an OR cannot be); more (a one-character name part) and they stay a subquery.
+KEYWORD_IDS_LISTED = 1000
 # A store's code (letters, digits, dashes), the year and the sequence: BJ-2026-00042.
 _COMPLAINT_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]*-\d{4}-\d{1,8}$")
 
@@ -166,21 +173,19 @@ def _looks_like_a_plate(compact):
 
 
 def _listed(ids_subquery, field):
-    """`field IN (ids)` with the ids written out when there are few (KEYWORD_CUSTOMERS_LISTED),
-    else with the subquery itself."""
-    listed = list(ids_subquery[:KEYWORD_CUSTOMERS_LISTED + 1].values_list("pk", flat=True))
+    """`field IN (ids)` with the ids written out when there are few (KEYWORD_IDS_LISTED), else
+    with the subquery itself."""
+    listed = list(ids_subquery[:KEYWORD_IDS_LISTED + 1].values_list("pk", flat=True))
     if not listed:
         return Q(pk__in=[])
-    return Q(**{f"{field}__in": listed if len(listed) <= KEYWORD_CUSTOMERS_LISTED else ids_subquery})
+    return Q(**{f"{field}__in": listed if len(listed) <= KEYWORD_IDS_LISTED else ids_subquery})
 
 
 def _listed_plate_condition(store_ids, text):
-    key = plate_key(clean_text(text))
-    vehicles = Vehicle.objects.filter(store_id__in=store_ids)
-    vehicles = vehicles.filter(plate__startswith=key) if key[:1] in PROVINCES else vehicles.filter(
-        plate_tail__startswith=key)
-    found = list(vehicles.values_list("pk", "owner_id")[:KEYWORD_CUSTOMERS_LISTED + 1])
-    if len(found) > KEYWORD_CUSTOMERS_LISTED:
+    """`plate_condition` with the vehicles' owners and repair orders listed when they are few."""
+    vehicles = _plate_vehicles(store_ids, text)
+    found = list(vehicles.values_list("pk", "owner_id")[:KEYWORD_IDS_LISTED + 1]) if vehicles is not None else []
+    if len(found) > KEYWORD_IDS_LISTED:
         return plate_condition(store_ids, text)
     if not found:
         return Q(pk__in=[])
@@ -331,8 +336,8 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
         candidates = keyset_filter(rest, LIST_ORDER, cursor).order_by(*LIST_ORDER).values("pk")[: size + 1]
     else:
         candidates = first_in_each_store(keyset_filter(rest, LIST_ORDER, cursor), store_ids, LIST_ORDER, size + 1)
-    if len(store_ids) > 1 and not searching:
-        candidates = Complaint.objects.filter(pk__in=candidates).order_by(*LIST_ORDER).values("pk")[: size + 1]
+        if len(store_ids) > 1:
+            candidates = Complaint.objects.filter(pk__in=candidates).order_by(*LIST_ORDER).values("pk")[: size + 1]
     page = keyset_page(
         with_columns(Complaint.objects.filter(pk__in=candidates)), order=LIST_ORDER, cursor=cursor, size=size
     )

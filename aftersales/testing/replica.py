@@ -236,6 +236,19 @@ class StreamingReplica:
         self.query("SELECT pg_wal_replay_resume()")
 
 
+def replica_or_skip(primary):
+    """A (not yet started) replica of `primary` for a test, or the test skipped where this
+    machine cannot run one — failed instead where REPLICA_TESTS_REQUIRED is set (CI)."""
+    import pytest
+
+    try:
+        return StreamingReplica(primary)
+    except ReplicaUnavailable as reason:
+        if os.environ.get("REPLICA_TESTS_REQUIRED"):
+            pytest.fail(f"no streaming replica here: {reason}; the replica tests are required here")
+        pytest.skip(f"no streaming replica here: {reason}")
+
+
 @contextlib.contextmanager
 def database_alias(alias, settings_dict):
     """A database alias added to Django's connections for a while (settings.DATABASES cannot

@@ -1,6 +1,5 @@
 """The test replica itself (aftersales/testing/replica.py): it must open beside whatever the
 other test workers are doing on the primary at the time."""
-import os
 import threading
 import time
 
@@ -8,7 +7,7 @@ import psycopg
 import pytest
 from django.db import connections
 
-from aftersales.testing.replica import ReplicaUnavailable, StreamingReplica
+from aftersales.testing.replica import replica_or_skip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,12 +29,7 @@ def hold_an_overflowed_transaction(params, release):
 
 
 def test_the_replica_opens_as_soon_as_an_overflowed_transaction_on_the_primary_ends():
-    try:
-        replica = StreamingReplica(connections["default"])
-    except ReplicaUnavailable as reason:
-        if os.environ.get("REPLICA_TESTS_REQUIRED"):
-            pytest.fail(f"no streaming replica here: {reason}")
-        pytest.skip(f"no streaming replica here: {reason}")
+    replica = replica_or_skip(connections["default"])
     release = threading.Event()
     holder = threading.Thread(target=hold_an_overflowed_transaction,
                               args=(connections["default"].settings_dict, release))

@@ -4,7 +4,6 @@ figures there and say how current they are. A real streaming replica of the test
 import contextlib
 import datetime as dt
 import io
-import os
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from aftersales.db_routers import REPORTS, ReportsRouter, reading_reports
-from aftersales.testing.replica import ReplicaUnavailable, StreamingReplica, database_alias
+from aftersales.testing.replica import database_alias, replica_or_skip
 from aftersales.tests.factories import ServiceVisitFactory, VehicleFactory
 from kpi import selectors
 from kpi.models import MonthlyReport
@@ -42,12 +41,7 @@ def add_orders(store, count, opened_at=None):
 @pytest.fixture(scope="module")
 def streaming_replica(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        try:
-            replica = StreamingReplica(connections["default"])
-        except ReplicaUnavailable as reason:
-            if os.environ.get("REPLICA_TESTS_REQUIRED"):
-                pytest.fail(f"no streaming replica here: {reason}; the replica tests are required here")
-            pytest.skip(f"no streaming replica here: {reason}")
+        replica = replica_or_skip(connections["default"])
     try:
         replica.start()
         with database_alias(REPORTS, replica.settings_dict()):
