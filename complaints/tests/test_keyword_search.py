@@ -30,8 +30,11 @@ def cases(supervisor, store_a, store_b, make_user):
                                 description="更换刹车片后刹车时有尖锐异响，回店两次仍未解决"),
         "paint": make_complaint(store=store_a, by=supervisor, customer=li, visit=visit,
                                 description="钣喷后车门颜色与原车有色差"),
-        "wait": make_complaint(store=store_a, by=supervisor, description="预约了保养，到店后仍等待两个多小时"),
-        "full_width": make_complaint(store=store_a, by=supervisor, description="ＡＢＳ故障灯亮了３次"),
+        # Fixed names and mobiles: random ones could be found by the name and mobile entries.
+        "wait": make_complaint(store=store_a, by=supervisor, description="预约了保养，到店后仍等待两个多小时",
+                               customer=CustomerFactory(store=store_a, name="赵强", mobile="13700003333")),
+        "full_width": make_complaint(store=store_a, by=supervisor, description="ＡＢＳ故障灯亮了３次",
+                                     customer=CustomerFactory(store=store_a, name="孙丽", mobile="13600004444")),
         "other_store": make_complaint(store=store_b, by=other_store, description="刹车异响，另一家店"),
     }
 

@@ -220,7 +220,9 @@ def cases(supervisor, store_a):
                           category="waiting_time", channel="online", status="closed", age=40 * DAY),
         "zhao": complaint(store_a, supervisor, customer=CustomerFactory(store=store_a, name="赵强"),
                           status="cancelled", age=3 * DAY),
-        "late": complaint(store_a, supervisor, status="answered", age=4 * DAY, overdue=HOUR),
+        # A fixed name: a random one may hold 张 and be found by the name filters.
+        "late": complaint(store_a, supervisor, customer=CustomerFactory(store=store_a, name="孙丽"),
+                          status="answered", age=4 * DAY, overdue=HOUR),
         "workshop": workshop,
     }
 
