@@ -149,7 +149,9 @@ class StreamingReplica:
         self._check(self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.root / "replica.log", "-W",
                               "-o", " ".join(f"-c {key}={value}" for key, value in options.items()),
                               "start"), "starting the replica")
+        self.started_at = time.monotonic()
         self._wait_until_open()
+        self.opened_at = time.monotonic()
         return self
 
     def _wait_until_open(self, timeout=STANDBY_OPENS_WITHIN_S):
