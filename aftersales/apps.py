@@ -50,7 +50,16 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales core")
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+
+        from django.apps import apps
+
+        from .access import connect_signals
+        from .choices import label_tables_for
+
         _name_third_party_admin_entries()
+        connect_signals(get_user_model())
+        label_tables_for(apps.get_models())
         post_migrate.connect(
             _sync_roles_after_migrate, sender=self, dispatch_uid="aftersales.sync_roles"
         )

@@ -6,8 +6,10 @@ them, so a supervisor's bar fits on one line; a user who sees one sees it as a p
 """
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -164,7 +166,7 @@ def navigation(request):
         {
             "key": item.key,
             "label": item.label,
-            "url": reverse(item.url_name),
+            "url": _url(item.url_name, get_urlconf(settings.ROOT_URLCONF), get_script_prefix()),
             "active": current == item.url_name,
             "group": item.group,
         }
@@ -172,6 +174,13 @@ def navigation(request):
         if item.visible_to(user)
     ]
     return {"navigation": items, "navigation_menu": _menu(items)}
+
+
+@lru_cache(maxsize=256)
+def _url(url_name, urlconf, script_prefix):
+    """A menu entry's address, reversed once per URL configuration and prefix (the bar reverses
+    twenty of them on every page)."""
+    return reverse(url_name, urlconf=urlconf)
 
 
 def _menu(items):

@@ -176,9 +176,11 @@ ROLES = {
 
 def role_of(user):
     """The first role (in ROLES order) among the user's groups, or None."""
+    from .access import group_names
+
     if not user.is_authenticated:
         return None
-    names = {group.name for group in user.groups.all()}
+    names = group_names(user)
     return next((role for name, role in ROLES.items() if name in names), None)
 
 

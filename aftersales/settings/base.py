@@ -157,7 +157,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 AUTH_USER_MODEL = "aftersales.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend's rules, with each user's permissions and groups kept in the cache (access.py).
+    "aftersales.access.CachedModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -201,6 +202,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from Redis (one round trip, not a query per request) and written through to
+# the database, so a restarted Redis logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -91,7 +91,7 @@ def test_the_customer_file_lists_appointments_and_links_the_repair_order_to_its_
     link_repair_orders(store=store_a, now=at(TUESDAY, 12))
     client.force_login(advisor)
     url = reverse("customers:detail", args=[appointment.customer_id])
-    with django_assert_num_queries(17) as few:
+    with django_assert_num_queries(13) as few:
         page = client.get(url)
     text = page.content.decode()
     detail = reverse("appointments:detail", args=[appointment.pk])

@@ -164,7 +164,7 @@ def test_the_list_runs_the_same_queries_for_3_and_30_complaints(client, supervis
     make(3)
     client.force_login(supervisor)
     url = reverse("complaints:list")
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(5) as few:
         client.get(url)
     make(27)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -344,7 +344,7 @@ def test_inbox_runs_the_same_queries_for_3_and_30_complaints(client, supervisor,
     make(3)
     client.force_login(head)
     url = reverse("complaints:inbox")
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(5) as few:
         client.get(url)
     make(27)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -417,7 +417,7 @@ def test_triage_runs_the_same_queries_for_3_and_30_complaints(client, supervisor
     make(3)
     client.force_login(supervisor)
     url = reverse("complaints:triage")
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(5) as few:
         client.get(url)
     make(27)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -102,7 +102,7 @@ def test_complaints_cost_the_page_no_query(client, personas, customer, django_as
     url = reverse("customers:detail", args=[customer.pk])
     client.get(url)
     # +1: reminders, greetings and recalls (visits.care); +1: appointments
-    with django_assert_num_queries(17) as few:
+    with django_assert_num_queries(13) as few:
         client.get(url)
     queries = len(few.captured_queries)
     for status in ("new", "assigned", "closed", "cancelled"):

@@ -27,7 +27,7 @@ def test_page_runs_a_fixed_number_of_queries(client, personas, customer, django_
     client.force_login(personas["cs_agent"])
     url = reverse("customers:detail", args=[customer.pk])
     # +1: reminders, greetings and recalls (visits.care); +1: appointments
-    with django_assert_num_queries(17) as few:
+    with django_assert_num_queries(13) as few:
         client.get(url)
     vehicle = customer.vehicles.get()
     for _ in range(30):

@@ -104,7 +104,7 @@ def test_the_survey_list_reads_dates_in_the_store_s_time_zone(client, personas, 
 
 # The call list reads the rows' stores and rules apart (two queries more than a join, but the
 # join's planning cost more than both).
-@pytest.mark.parametrize("name,queries", [("followup_list", 10), ("survey_list", 8), ("dissatisfaction_list", 8)])
+@pytest.mark.parametrize("name,queries", [("followup_list", 6), ("survey_list", 4), ("dissatisfaction_list", 4)])
 def test_each_list_runs_a_fixed_number_of_queries(client, personas, store_a, name, queries,
                                                   django_assert_num_queries):
     client.force_login(personas["manager"])

@@ -42,7 +42,7 @@ def test_queue_page_runs_a_fixed_number_of_queries(client, personas, store_a, dj
     due_call(store_a)
     client.force_login(personas["cs_agent"])
     client.get(reverse("visits:queue"))  # warm the session and permission caches alike
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(8) as few:
         client.get(reverse("visits:queue"))
     for _ in range(15):
         due_call(store_a, repair_type="major_overhaul", days_ago=10)
@@ -250,7 +250,7 @@ def test_call_screen_runs_a_fixed_number_of_queries(client, personas, store_a, d
     client.get(url)
     # 13: the call's repair order is read by key, not joined (planning the join of nine tables
     # took longer than the lookup).
-    with django_assert_num_queries(13) as few:
+    with django_assert_num_queries(9) as few:
         client.get(url)
     queries = len(few.captured_queries)  # now: each request resets Django's query log
     for outcome in ["no_answer", "busy"]:
@@ -262,7 +262,7 @@ def test_call_screen_runs_a_fixed_number_of_queries(client, personas, store_a, d
     assert len(response.context["attempts"]) == 2
 
 
-@pytest.mark.parametrize("page,queries", [("visits:today", 9), ("visits:summary", 12)])
+@pytest.mark.parametrize("page,queries", [("visits:today", 5), ("visits:summary", 8)])
 def test_report_pages_run_a_fixed_number_of_queries(client, personas, store_a, page, queries,
                                                     django_assert_num_queries):
     client.force_login(personas["cs_supervisor"])

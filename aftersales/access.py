@@ -1,0 +1,109 @@
+"""What a user may do (permissions) and which groups they are in (their role), read once and
+kept in the cache.
+
+Every page needs both: the permission checks of the view, the navigation and the templates, and
+the role for the start page and the masking of mobiles. Read from the database they were three
+queries per request (the user's permissions, their groups' permissions, their groups); from the
+cache they are two round trips to Redis.
+
+An entry is keyed by a version that any change of membership or of a group's permissions
+replaces (also once the change commits, so a request that read the old rows while the change was
+under way cannot keep them), and it lives at most ACCESS_TTL seconds, for a change made around
+the ORM (raw SQL, a restored backup).
+"""
+import time
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+ACCESS_TTL = 300
+VERSION_KEY = "access:version"
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A fresh value, never a counter from 1: entries written under a version that was evicted
+        # must not be read again when the counter starts over.
+        version = str(time.time_ns())
+        if not cache.add(VERSION_KEY, version, None):
+            version = cache.get(VERSION_KEY) or version
+    return version
+
+
+def forget_all_access(**_kwargs):
+    """Every user's cached access is stale: a membership or a group's permissions changed."""
+
+    def bump():
+        cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _key(user) -> str:
+    joined = user.date_joined.timestamp() if user.date_joined else 0
+    return f"access:{_version()}:{user.pk}:{joined}:{int(user.is_superuser)}"
+
+
+def _read(user) -> dict:
+    backend = ModelBackend()
+    return {
+        "permissions": frozenset(ModelBackend.get_all_permissions(backend, user)),
+        "groups": frozenset(user.groups.values_list("name", flat=True)),
+    }
+
+
+def access_of(user) -> dict:
+    """{"permissions": frozenset of "app.codename", "groups": frozenset of group names} of an
+    active, saved user; read once per request object."""
+    found = getattr(user, "_access_cache", None)
+    if found is None:
+        key = _key(user)
+        found = cache.get(key)
+        if found is None:
+            found = _read(user)
+            cache.set(key, found, ACCESS_TTL)
+        user._access_cache = found
+    return found
+
+
+def group_names(user) -> frozenset:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+    if prefetched is not None:
+        # A list of staff read with prefetch_related("groups") shows each one's role from it.
+        return frozenset(group.name for group in prefetched)
+    return access_of(user)["groups"]
+
+
+class CachedModelBackend(ModelBackend):
+    """Django's ModelBackend (the same permissions, the same rules for inactive users and
+    superusers), with a user's permissions read through `access_of`."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = set(access_of(user_obj)["permissions"])
+        return user_obj._perm_cache
+
+
+def _read_at_login(sender, request, user, **_kwargs):
+    # The first page after logging in then finds the user's access in the cache like every other.
+    if user.is_active:
+        access_of(user)
+
+
+def connect_signals(user_model):
+    user_logged_in.connect(_read_at_login, dispatch_uid="access-login")
+    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(forget_all_access, sender=through, dispatch_uid=f"access-{through._meta.label}")
+    for model in (Group, Permission):
+        post_save.connect(forget_all_access, sender=model, dispatch_uid=f"access-save-{model._meta.label}")
+        post_delete.connect(forget_all_access, sender=model, dispatch_uid=f"access-delete-{model._meta.label}")
