@@ -104,11 +104,13 @@ def test_the_wsgi_server_gets_the_web_statement_timeout_and_production_settings(
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-c", "import aftersales.wsgi; " + SHOW_OPTIONS
-         + "; print(s.SETTINGS_MODULE)"],
+         + "; print(s.SETTINGS_MODULE); import gc; print('frozen', gc.get_freeze_count())"],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )
     assert "statement_timeout=15000 " in result.stdout, result.stderr
     assert "aftersales.settings.production" in result.stdout
+    # The startup heap is frozen: full collections no longer walk Django and the apps.
+    assert int(re.search(r"frozen (\d+)", result.stdout).group(1)) > 100_000
 
 
 @pytest.mark.django_db
