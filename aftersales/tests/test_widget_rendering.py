@@ -1,0 +1,54 @@
+"""The plain <input> widgets are written in Python (aftersales/widget_rendering.py); what they
+write must be what Django's own templates write, to the character."""
+import datetime as dt
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from aftersales.widget_rendering import INPUT_TEMPLATES, WidgetRenderer
+
+CASES = [
+    (forms.TextInput(attrs={"class": "form-control", "placeholder": 'Plate, "number" & <name>'}), "京A·12345"),
+    (forms.TextInput(attrs={"placeholder": gettext_lazy("Number")}), None),
+    (forms.TextInput(attrs={"data-x": mark_safe("<b>safe</b>")}), mark_safe("a &amp; b")),
+    (forms.TextInput(attrs={"required": True, "disabled": False, "maxlength": 20}), ""),
+    (forms.NumberInput(attrs={"min": 0, "step": "0.5"}), 12.5),
+    (forms.NumberInput(), 0),
+    (forms.EmailInput(), "a@b.cn"),
+    (forms.PasswordInput(render_value=True), "s3cret<"),
+    (forms.HiddenInput(), 42),
+    (forms.DateInput(attrs={"type": "date"}), dt.date(2026, 12, 6)),
+    (forms.DateTimeInput(), dt.datetime(2026, 12, 6, 9, 30)),
+    (forms.TimeInput(), dt.time(9, 30)),
+    (forms.CheckboxInput(), True),
+    (forms.CheckboxInput(attrs={"class": "form-check-input"}), False),
+    (forms.URLInput(), "https://example.cn/?a=1&b=2"),
+    (forms.FileInput(), None),
+]
+
+
+@pytest.mark.parametrize("widget,value", CASES, ids=[f"{type(w).__name__}-{n}" for n, (w, _v) in enumerate(CASES)])
+def test_an_input_renders_as_djangos_own_templates_render_it(widget, value):
+    attrs = {"id": "id_field"}
+    ours = widget.render("field", value, attrs=attrs, renderer=WidgetRenderer())
+    django = widget.render("field", value, attrs=attrs, renderer=DjangoTemplates())
+    assert ours == django
+
+
+def test_every_input_template_written_in_python_is_only_an_include_of_input_html():
+    renderer = DjangoTemplates()
+    for name in INPUT_TEMPLATES:
+        source = renderer.get_template(name).template.source
+        assert source.strip() == '{% include "django/forms/widgets/input.html" %}', name
+
+
+def test_a_form_field_renders_through_the_project_renderer():
+    class Search(forms.Form):
+        words = forms.CharField(widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    assert isinstance(get_default_renderer(), WidgetRenderer)
+    html = str(Search(data={"words": "异响 <刹车>"})["words"])
+    assert 'value="异响 &lt;刹车&gt;"' in html and 'class="form-control"' in html
