@@ -166,6 +166,9 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    # What __str__ reads, for the lists that read a user's name only (`.only()`).
+    NAME_FIELDS = ("username", "full_name", "first_name", "last_name")
+
     def __str__(self):
         return self.get_full_name() or self.username
 

@@ -157,9 +157,15 @@ def answers_of(survey):
 def customer_calls(customer, limit=HISTORY_LIMIT):
     """The customer file's return-visit section: recent follow-ups with their answers, and
     every dissatisfaction."""
+    survey_fields = ["overall", *[name for name, _label in DIMENSIONS], "fixed_right", "comment"]
     followups = list(
         FollowUp.objects.filter(customer=customer)
         .select_related("visit", "rule", "survey", "complaint")
+        # Only what the section shows (its label, answers and state): reading five tables' every
+        # column cost more than the query.
+        .only("customer_id", "due_on", "status", "outcome", "skip_reason", "visit__order_no",
+              "rule__repair_type", "rule__trigger", "complaint__number",
+              *(f"survey__{name}" for name in survey_fields))
         .order_by("-due_on", "-id")[:limit]
     )
     dissatisfactions = list(
