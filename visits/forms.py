@@ -18,11 +18,11 @@ class CallOutcomeForm(forms.Form):
     )
     call_back_at = forms.DateTimeField(
         label=_("Call back at"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=1000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
     def clean(self):
         cleaned = super().clean()
