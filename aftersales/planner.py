@@ -21,3 +21,16 @@ def refresh_statistics(*models, vacuum: bool = False) -> None:
             cursor.execute(f"{command} {tables}")
         finally:
             cursor.execute("RESET statement_timeout")
+
+
+def believed_smaller_than(rows: int, *models) -> list:
+    """The models whose tables the planner believes hold fewer than `rows` rows (or has never
+    counted): those whose plans a large load would make wrong."""
+    tables = {model._meta.db_table: model for model in models}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind IN ('r', 'p') AND reltuples >= %s",
+            [list(tables), rows],
+        )
+        counted = {name for (name,) in cursor.fetchall()}
+    return [model for table, model in tables.items() if table not in counted]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.models import Store
-from aftersales.planner import refresh_statistics
+from aftersales.planner import believed_smaller_than, refresh_statistics
 
 from ..loyalty import refresh_loyalty
 from ..models import Customer, ServiceVisit, Vehicle, VehicleOwnership
@@ -38,8 +38,11 @@ BATCH_SIZE = 2000
 MAX_UNKNOWN_TYPES = 50
 # Row numbers of skipped rows (totals) kept for the preview; the count is always complete.
 MAX_SKIPPED_ROWS = 100
-# After these written batches the tables' statistics are refreshed (see Importer._analyze).
+# After these written batches the tables' statistics are refreshed (see Importer._analyze),
+# those the planner believes smaller than this: a table it already knows to be large is planned
+# with its indexes, and ANALYZE of a million-row table took 2.5 s of the import.
 ANALYZE_AFTER_BATCHES = (1, 4)
+ANALYZE_BELOW_ROWS = 10 * BATCH_SIZE
 
 # Repair-order fields an import column writes; a column that is not mapped leaves its field
 # alone on existing repair orders.
@@ -254,7 +257,9 @@ class Importer:
         Into a new store's nearly empty tables (the first import at go-live) the plans
         PostgreSQL caches for the foreign-key checks and triggers are made for empty tables
         (sequential scans) and, without this, kept for the whole import: quadratic time."""
-        refresh_statistics(Customer, Vehicle, VehicleOwnership, ServiceVisit)
+        stale = believed_smaller_than(ANALYZE_BELOW_ROWS, Customer, Vehicle, VehicleOwnership, ServiceVisit)
+        if stale:
+            refresh_statistics(*stale)
 
     @staticmethod
     def _same_vehicle(row, visit):

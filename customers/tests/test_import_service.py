@@ -419,3 +419,21 @@ def test_a_large_file_stays_within_a_fixed_query_budget(tmp_path, store_a):
         outcome = import_file(path, store_a, commit=True)
     assert outcome.unchanged == rows
     assert len(again) <= batches + 6
+
+
+def _analyzed_tables(path, store):
+    with CaptureQueriesContext(connection) as captured:
+        import_file(path, store, commit=True)
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("ANALYZE")]
+
+
+def test_import_into_tables_the_planner_thinks_empty_refreshes_their_statistics(tmp_path, store_a):
+    analyzed = _analyzed_tables(xlsx(tmp_path, list(sample_rows(30))), store_a)
+    assert analyzed and '"customers_servicevisit"' in analyzed[0]
+
+
+def test_import_into_tables_the_planner_knows_to_be_large_analyzes_nothing(tmp_path, store_a, monkeypatch):
+    # As in a running group's database: every table already counted above the threshold (-1: even
+    # one PostgreSQL has never counted, as a freshly migrated test table may be).
+    monkeypatch.setattr(service, "ANALYZE_BELOW_ROWS", -1)
+    assert _analyzed_tables(xlsx(tmp_path, list(sample_rows(30))), store_a) == []
