@@ -50,9 +50,8 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales core")
 
     def ready(self):
-        from django.contrib.auth import get_user_model
-
         from django.apps import apps
+        from django.contrib.auth import get_user_model
 
         from .access import connect_signals
         from .choices import label_tables_for
