@@ -51,9 +51,8 @@ def _key(user) -> str:
 
 
 def _read(user) -> dict:
-    backend = ModelBackend()
     return {
-        "permissions": frozenset(ModelBackend.get_all_permissions(backend, user)),
+        "permissions": frozenset(ModelBackend().get_all_permissions(user)),
         "groups": frozenset(user.groups.values_list("name", flat=True)),
     }
 

@@ -17,7 +17,6 @@ INPUT_TEMPLATES = frozenset(
     for name in ("text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
                  "search", "tel", "color", "checkbox", "file")
 )
-INPUT_TEMPLATE = f"{_WIDGETS}input.html"
 
 
 def _text(value):
@@ -39,6 +38,6 @@ def render_input(widget: dict) -> str:
 
 class WidgetRenderer(TemplatesSetting):
     def render(self, template_name, context, request=None):
-        if template_name in INPUT_TEMPLATES or template_name == INPUT_TEMPLATE:
+        if template_name in INPUT_TEMPLATES or template_name == f"{_WIDGETS}input.html":
             return mark_safe(render_input(context["widget"]))
         return super().render(template_name, context, request)

@@ -29,11 +29,10 @@ _TIME_FREE = {"Y-m-d", "m-d", "Y-m"}
 @register.filter(expects_localtime=True, is_safe=False)
 def date(value, arg=None):
     pattern = STRFTIME.get(arg)
-    if pattern is not None:
-        kind = type(value)
-        # strftime pads a year below 1000 differently: those stay with Django.
-        if kind is dt.datetime and value.year >= 1000:
-            return value.strftime(pattern)
-        if kind is dt.date and arg in _TIME_FREE and value.year >= 1000:
-            return value.strftime(pattern)
+    kind = type(value)
+    # strftime pads a year below 1000 differently, and Django refuses a time format for a date:
+    # those stay with Django.
+    if pattern is not None and (kind is dt.datetime or (kind is dt.date and arg in _TIME_FREE)) \
+            and value.year >= 1000:
+        return value.strftime(pattern)
     return django_date(value, arg)
