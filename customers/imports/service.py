@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import Store
 from aftersales.planner import believed_smaller_than, refresh_statistics
+from aftersales.read_ahead import read_ahead
 
 from ..loyalty import refresh_loyalty
 from ..models import Customer, ServiceVisit, Vehicle, VehicleOwnership
@@ -159,9 +160,10 @@ class Importer:
 
     def run(self, fileobj, name, *, commit=False):
         self.outcome.opened_from_closed = self.opened_from_closed
-        with open_table(fileobj, name) as table:
+        # The next batch is read and checked while this one is written (see read_ahead).
+        with open_table(fileobj, name) as table, read_ahead(self._batches(table)) as batches:
             done = 0
-            for batch in self._batches(table):
+            for batch in batches:
                 self._process(batch, commit)
                 done += len(batch)
                 self.on_progress(done)
