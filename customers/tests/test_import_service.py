@@ -437,3 +437,27 @@ def test_import_into_tables_the_planner_knows_to_be_large_analyzes_nothing(tmp_p
     # one PostgreSQL has never counted, as a freshly migrated test table may be).
     monkeypatch.setattr(service, "ANALYZE_BELOW_ROWS", -1)
     assert _analyzed_tables(xlsx(tmp_path, list(sample_rows(30))), store_a) == []
+
+
+def test_a_sheet_damaged_after_some_batches_imports_nothing(tmp_path, store_a, monkeypatch):
+    import zipfile
+
+    monkeypatch.setattr(service, "BATCH_SIZE", 10)
+    whole = xlsx(tmp_path, list(sample_rows(35)))
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                # The XML breaks off in the last rows: read (in the second thread) only after
+                # the first batches were written.
+                data = data[: int(len(data) * 0.9)] + b"<row><c"
+            target.writestr(item, data)
+    written = []
+    original = service.Importer._write
+    monkeypatch.setattr(service.Importer, "_write", lambda self, writes: (written.append(len(writes)), original(self, writes)))
+    with pytest.raises(ImportFileError, match="damaged"):
+        import_file(damaged, store_a, commit=True)
+    assert written[:2] == [10, 10]
+    assert not ServiceVisit.objects.exists()
+    assert not Customer.objects.exists() and not Vehicle.objects.exists()
