@@ -53,6 +53,7 @@ class AftersalesConfig(AppConfig):
         from django.apps import apps
         from django.contrib.auth import get_user_model
 
+        from . import lookups  # noqa: F401 - registers `field__any`
         from .access import connect_signals
         from .choices import label_tables_for
 
