@@ -64,6 +64,11 @@ def name_initials(name: str) -> str:
     return "".join(syllable[0] for syllable in _syllables(name) if syllable.strip()).lower()
 
 
+def name_search_keys(name: str) -> tuple[str, str, list[str]]:
+    """What a customer is found by: (pinyin, initials, grams) of the name."""
+    return name_pinyin(name), name_initials(name), name_grams(name)
+
+
 # An import writes tens of thousands of customers whose names repeat (张伟, 王芳, …): each name
 # is read into pinyin once (pypinyin was a fifth of an import's commit).
 @lru_cache(maxsize=65536)

@@ -90,6 +90,8 @@ class Row:
     declined_work: str = ""
     # The mobile as written when it is no valid number (the row is imported without it).
     bad_mobile: str = ""
+    # (pinyin, initials, grams) of the customer's name, for a new customer (Customer.refresh_search_keys).
+    name_keys: tuple | None = None
     # [(field, code, params, raw value)]: errors leave the row out, warnings do not.
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)

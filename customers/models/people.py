@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.history import tracked
 from aftersales.scoping import StoreScopedQuerySet
 
-from ..normalize import mask_mobile, name_grams, name_initials, name_pinyin
+from ..normalize import mask_mobile, name_search_keys
 
 
 class LoyaltyTier(models.TextChoices):
@@ -144,10 +144,10 @@ class Customer(models.Model):
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.pk])
 
-    def refresh_search_keys(self):
-        self.name_pinyin = name_pinyin(self.name)
-        self.name_initials = name_initials(self.name)
-        self.name_grams = name_grams(self.name)
+    def refresh_search_keys(self, keys=None):
+        """The name's search keys, or `keys` when they were worked out already (an import
+        does it while reading the rows)."""
+        self.name_pinyin, self.name_initials, self.name_grams = keys or name_search_keys(self.name)
 
     @property
     def masked_mobile(self):
