@@ -118,6 +118,7 @@ class Importer:
         self.touched_vehicles = {}
         self.advisors = None
         self.batches_written = 0
+        self.writing = False
 
     # --- reading ------------------------------------------------------------------------
     def _rows(self, table):
@@ -148,9 +149,10 @@ class Importer:
             if self.opened_from_closed:
                 values["opened_at"] = values["closed_at"]
             row = parse_row(number, values, self.repair_types)
-            # Here, in the reading thread, rather than when the customer is written: pypinyin
-            # was a tenth of the writing thread's time.
-            row.name_keys = name_search_keys(row.customer_name)
+            if self.writing:
+                # Here, in the reading thread, rather than when the customer is written: pypinyin
+                # was a tenth of the writing thread's time.
+                row.name_keys = name_search_keys(row.customer_name)
             yield row
 
     def _batches(self, table):
@@ -165,6 +167,7 @@ class Importer:
 
     def run(self, fileobj, name, *, commit=False):
         self.outcome.opened_from_closed = self.opened_from_closed
+        self.writing = commit
         if commit:
             # Foreign keys checked as each batch is written, not all at the commit: the
             # checks then overlap reading the next batch instead of adding seconds at the end
