@@ -118,10 +118,9 @@ class Importer:
         self.touched_vehicles = {}
         self.advisors = None
         self.batches_written = 0
-        self.writing = False
 
     # --- reading ------------------------------------------------------------------------
-    def _rows(self, table):
+    def _rows(self, table, commit):
         missing = missing_columns(self.columns)
         if missing:
             raise ImportFileError(
@@ -149,15 +148,15 @@ class Importer:
             if self.opened_from_closed:
                 values["opened_at"] = values["closed_at"]
             row = parse_row(number, values, self.repair_types)
-            if self.writing:
+            if commit:
                 # Here, in the reading thread, rather than when the customer is written: pypinyin
                 # was a tenth of the writing thread's time.
                 row.name_keys = name_search_keys(row.customer_name)
             yield row
 
-    def _batches(self, table):
+    def _batches(self, table, commit):
         batch = []
-        for row in self._rows(table):
+        for row in self._rows(table, commit):
             batch.append(row)
             if len(batch) >= BATCH_SIZE:
                 yield batch
@@ -167,7 +166,6 @@ class Importer:
 
     def run(self, fileobj, name, *, commit=False):
         self.outcome.opened_from_closed = self.opened_from_closed
-        self.writing = commit
         if commit:
             # Foreign keys checked as each batch is written, not all at the commit: the
             # checks then overlap reading the next batch instead of adding seconds at the end
@@ -175,7 +173,7 @@ class Importer:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # The next batch is read and checked while this one is written (see read_ahead).
-        with open_table(fileobj, name) as table, read_ahead(self._batches(table)) as batches:
+        with open_table(fileobj, name) as table, read_ahead(self._batches(table, commit)) as batches:
             done = 0
             for batch in batches:
                 self._process(batch, commit)
