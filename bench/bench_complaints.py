@@ -176,10 +176,14 @@ def _escalation_figures():
         cursor.execute(overdue_mails)  # left by an interrupted run, whose keys would be skipped
         cursor.execute("DROP TABLE IF EXISTS bench_escalation")
         cursor.execute(
-            "CREATE TEMPORARY TABLE bench_escalation AS SELECT id, escalation_level, escalate_at "
-            f"FROM complaints_complaint WHERE {OPEN_SQL}"
+            "CREATE TEMPORARY TABLE bench_escalation AS SELECT e.complaint_id, e.level, e.escalate_at "
+            f"FROM complaints_complaintescalation e JOIN complaints_complaint c ON c.id = e.complaint_id "
+            f"WHERE c.{OPEN_SQL}"
         )
-        cursor.execute(f"UPDATE complaints_complaint SET escalation_level = 0, escalate_at = due_at WHERE {OPEN_SQL}")
+        cursor.execute(
+            "UPDATE complaints_complaintescalation e SET level = 0, escalate_at = c.due_at "
+            f"FROM complaints_complaint c WHERE c.id = e.complaint_id AND c.{OPEN_SQL}"
+        )
         reset = cursor.rowcount
         cursor.execute(f"SELECT max(due_at) FROM complaints_complaint WHERE {OPEN_SQL}")
         (last_deadline,) = cursor.fetchone()
@@ -196,16 +200,16 @@ def _escalation_figures():
     finally:
         with loading_transaction(), connection.cursor() as cursor:
             cursor.execute(overdue_mails)
-            cursor.execute("DELETE FROM complaints_complaintevent WHERE pgh_created_at >= %s", [began])
+            cursor.execute("DELETE FROM complaints_complaintescalationevent WHERE pgh_created_at >= %s", [began])
             cursor.execute(
-                "UPDATE complaints_complaint c SET escalation_level = b.escalation_level, escalate_at = b.escalate_at "
-                "FROM bench_escalation b WHERE c.id = b.id"
+                "UPDATE complaints_complaintescalation e SET level = b.level, escalate_at = b.escalate_at "
+                "FROM bench_escalation b WHERE e.complaint_id = b.complaint_id"
             )
             cursor.execute("DROP TABLE bench_escalation")
         # The pass and the restore leave 50,000 dead row versions behind; without this the next
-        # run's list and detail figures would read them.
+        # run would read them.
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) complaints_complaint, aftersales_outboundmessage")
+            cursor.execute("VACUUM (ANALYZE) complaints_complaintescalation, aftersales_outboundmessage")
     return [
         ("complaints.escalation_pass_s", round(took, 2), "s"),
         ("complaints.escalation_pass.open_complaints", reset, "complaints"),

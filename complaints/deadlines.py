@@ -14,7 +14,7 @@ import zoneinfo
 from django.db import transaction
 
 from .calendar import WorkingCalendar
-from .models import Complaint, DeadlinePolicies, DeadlinePolicy
+from .models import Complaint, ComplaintEscalation, DeadlinePolicies, DeadlinePolicy
 
 Status = Complaint.Status
 END_OF_DAY = dt.time(23, 59, 59)
@@ -36,8 +36,10 @@ def step_deadline(*, status, started_at, policy: DeadlinePolicy, time_zone: str,
     return dt.datetime.combine(last_day, END_OF_DAY, tzinfo=zone)
 
 
-def schedule_step(complaint: Complaint, *, started_at, policies: DeadlinePolicies | None = None, calendar=None):
-    """Set the deadline (and the escalation clock) of the step `complaint.status` begins now."""
+def schedule_step(complaint: Complaint, *, started_at, policies: DeadlinePolicies | None = None,
+                  calendar=None) -> ComplaintEscalation:
+    """Set the deadline of the step `complaint.status` begins now, and return its escalation
+    clock (nobody told yet), to be saved after the complaint."""
     policies = policies or DeadlinePolicy.for_store(complaint.store_id)
     policy = policies.for_complaint(complaint.category, complaint.severity)
     complaint.step_started_at = started_at
@@ -45,8 +47,8 @@ def schedule_step(complaint: Complaint, *, started_at, policies: DeadlinePolicie
         status=complaint.status, started_at=started_at, policy=policy, time_zone=complaint.store.time_zone,
         calendar=calendar,
     )
-    complaint.escalation_level = 0
-    complaint.escalate_at = next_escalation(complaint.due_at, 0, policy)
+    complaint.escalation = ComplaintEscalation(level=0, escalate_at=next_escalation(complaint.due_at, 0, policy))
+    return complaint.escalation
 
 
 def next_escalation(due_at, level, policy: DeadlinePolicy):
@@ -63,7 +65,7 @@ def recompute_deadlines(since: dt.date, *, batch=2000) -> int:
     `since` on may move; returns how many moved. Escalations already sent stay sent."""
     complaints = (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("store")
+        .select_related("store", "escalation")
         .filter(status__in=(Status.ASSIGNED, Status.ANSWERED),
                 due_at__gte=dt.datetime.combine(since - dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
         .order_by("pk")
@@ -80,11 +82,16 @@ def recompute_deadlines(since: dt.date, *, batch=2000) -> int:
                             time_zone=complaint.store.time_zone, calendar=calendars[day])
         if due != complaint.due_at:
             complaint.due_at = due
-            complaint.escalate_at = next_escalation(due, complaint.escalation_level, policy)
+            complaint.escalation.escalate_at = next_escalation(due, complaint.escalation.level, policy)
             changed.append(complaint)
         if len(changed) >= batch:
             moved += len(changed)
-            Complaint.objects.bulk_update(changed, ["due_at", "escalate_at"])
+            _save_moved(changed)
             changed.clear()
-    Complaint.objects.bulk_update(changed, ["due_at", "escalate_at"])
+    _save_moved(changed)
     return moved + len(changed)
+
+
+def _save_moved(complaints):
+    Complaint.objects.bulk_update(complaints, ["due_at"])
+    ComplaintEscalation.objects.bulk_update([c.escalation for c in complaints], ["escalate_at"])

@@ -2,10 +2,10 @@
 
 A step that passes its deadline is told to the person responsible for it (level 1: the
 handler), `escalate_every_hours` later to the store's customer-service supervisors (level 2),
-as much later again to its managers (level 3); each level once per step. The level is kept on
-the complaint and the rows due for the next level are found by the partial index on
-`escalate_at`, so a pass reads only what it acts on. A pass that runs late reaches every level
-already due at once.
+as much later again to its managers (level 3); each level once per step. The level is kept in
+the complaint's own narrow `ComplaintEscalation` row, whose partial index on `escalate_at` finds
+the rows due for their next level, so a pass reads and rewrites only what it acts on. A pass
+that runs late reaches every level already due at once.
 
 Each person gets one email per pass (a batch), listing their newly overdue complaints, rather
 than one per complaint: after a weekend a manager hears of forty complaints in one message, not
@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from aftersales.messaging.services import queue_messages
 from aftersales.models import Department, Store, User
 
 from .deadlines import next_escalation
-from .models import Complaint, DeadlinePolicy
+from .models import Complaint, ComplaintEscalation, DeadlinePolicy
 
 Status = Complaint.Status
 HANDLER, SUPERVISOR, MANAGER = 1, 2, 3
@@ -37,8 +37,13 @@ BATCH = 5000
 # Lines listed in one email; the rest are behind the link to the overdue list.
 LINES_PER_EMAIL = 100
 
-_FIELDS = ("pk", "store_id", "number", "status", "category", "severity", "due_at", "step_started_at",
-           "escalation_level", "handler_id", "department_id", "created_by_id", "customer__name")
+# What a pass reads of each complaint due, joined to its escalation row (which it locks).
+_FIELDS = {
+    name: F(f"complaint__{name}") for name in (
+        "store_id", "number", "status", "category", "severity", "due_at", "handler_id", "department_id",
+        "created_by_id",
+    )
+} | {"id": F("complaint_id"), "customer_name": F("complaint__customer__name")}
 
 
 class _People:
@@ -101,8 +106,8 @@ def escalate_overdue(*, now=None) -> int:
     while True:
         with transaction.atomic():
             rows = list(
-                Complaint.objects.select_for_update(of=("self",), skip_locked=True)
-                .filter(escalate_at__lte=now).order_by("escalate_at").values(*_FIELDS)[:BATCH]
+                ComplaintEscalation.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(escalate_at__lte=now).order_by("escalate_at").values("level", **_FIELDS)[:BATCH]
             )
             if not rows:
                 return made
@@ -114,16 +119,16 @@ def escalate_overdue(*, now=None) -> int:
                     policies[row["store_id"]] = DeadlinePolicy.for_store(row["store_id"])
                     stores[row["store_id"]] = Store.objects.get(pk=row["store_id"])
                 policy = policies[row["store_id"]].for_complaint(row["category"], row["severity"])
-                level, escalate_at = row["escalation_level"], None
+                level, escalate_at = row["level"], None
                 while True:
                     level += 1
                     for person in people.at(row, level):
-                        digests[(row["store_id"], person)][row["pk"]] = row
+                        digests[(row["store_id"], person)][row["id"]] = row
                     made += 1
                     escalate_at = next_escalation(row["due_at"], level, policy)
                     if escalate_at is None or escalate_at > now:
                         break
-                ids.append(row["pk"])
+                ids.append(row["id"])
                 levels.append(level)
                 next_times.append(escalate_at)
             _save_levels(ids, levels, next_times)
@@ -132,15 +137,15 @@ def escalate_overdue(*, now=None) -> int:
 
 def _line(row, steps, store):
     due = row["due_at"].astimezone(zoneinfo.ZoneInfo(store.time_zone))
-    return f"{row['number']} {row['customer__name']} · {steps[row['status']]} · {due:%Y-%m-%d %H:%M}"
+    return f"{row['number']} {row['customer_name']} · {steps[row['status']]} · {due:%Y-%m-%d %H:%M}"
 
 
 def _save_levels(ids, levels, next_times):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {Complaint._meta.db_table} c SET escalation_level = u.level, escalate_at = u.next
+            f"""UPDATE {ComplaintEscalation._meta.db_table} e SET level = u.level, escalate_at = u.next
                 FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[]) AS u(id, level, next)
-                WHERE c.id = u.id""",
+                WHERE e.complaint_id = u.id""",
             [ids, levels, next_times],
         )
 

@@ -38,8 +38,9 @@ def register_complaint(*, store, customer, channel, category, description, by, s
         severity=severity, description=description, staff_concerned=staff_concerned,
         dissatisfaction=dissatisfaction, created_by=by, created_at=now,
     )
-    schedule_step(complaint, started_at=now)
+    escalation = schedule_step(complaint, started_at=now)
     complaint.save(force_insert=True)
+    escalation.save(force_insert=True)
     ComplaintTransition.objects.create(complaint=complaint, actor=by, at=now, to_status=Complaint.Status.NEW,
                                   note=_("Registered"))
     return complaint

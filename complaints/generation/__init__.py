@@ -40,7 +40,7 @@ from django.db import connection
 from aftersales.models import Store
 from customers.generation.common import NULL, _ts, copy_lines, loading_transaction, reserve_ids
 
-from ..models import Complaint, ComplaintTransition
+from ..models import Complaint, ComplaintEscalation, ComplaintTransition
 from .care_calls import add_care_calls
 from .mix import COMPLAINTS_PER_CUSTOMER, CORRECTIVE_ACTIONS, INVESTIGATIONS, RESOLUTIONS, ROOT_CAUSES
 from .planning import Planned, StorePlanner
@@ -60,8 +60,9 @@ def _id(value) -> str:
 
 
 def complaint_lines(store_id: int, planned: list[Planned], rng: random.Random):
-    """(complaint lines, transition lines) of planned complaints with their ids set."""
-    complaints, transitions = [], []
+    """(complaint lines, escalation lines, transition lines) of planned complaints with their
+    ids set."""
+    complaints, escalations, transitions = [], [], []
     for c in planned:
         if c.answered:
             texts = (rng.choice(INVESTIGATIONS), rng.choice(ROOT_CAUSES[c.category]),
@@ -79,14 +80,14 @@ def complaint_lines(store_id: int, planned: list[Planned], rng: random.Random):
             f"{texts[0]}\t{texts[1]}\t{texts[2]}\t{texts[3]}\t{c.feedback}\t"
             f"{_id(c.duplicate_of.id if c.duplicate_of else None)}\t{_id(c.created_by)}\t"
             f"{_ts(c.created)}\t{_ts(last) if finished else NULL}\t{_ts(last)}\t"
-            f"{NULL if c.due is None else _ts(c.due)}\t{c.level}\t"
-            f"{NULL if c.escalate_at is None else _ts(c.escalate_at)}\n"
+            f"{NULL if c.due is None else _ts(c.due)}\n"
         )
+        escalations.append(f"{c.id}\t{c.level}\t{NULL if c.escalate_at is None else _ts(c.escalate_at)}\n")
         for at, before, after, actor, note in c.moves:
             transitions.append(
                 f"{c.id}\t{_id(actor)}\t{_ts(at)}\t{before}\t{after}\t{texts[3] if note is None else note}\n"
             )
-    return complaints, transitions
+    return complaints, escalations, transitions
 
 
 # Columns in the order `complaint_lines` writes them.
@@ -94,8 +95,9 @@ COMPLAINT_COLUMNS = (
     "id", "store_id", "number", "customer_id", "visit_id", "channel", "category", "severity", "description",
     "staff_concerned", "status", "department_id", "handler_id", "rounds", "investigation", "root_cause",
     "corrective_action", "resolution", "customer_feedback", "duplicate_of_id", "created_by_id", "created_at",
-    "closed_at", "step_started_at", "due_at", "escalation_level", "escalate_at",
+    "closed_at", "step_started_at", "due_at",
 )
+ESCALATION_COLUMNS = ("complaint_id", "level", "escalate_at")
 TRANSITION_COLUMNS = ("complaint_id", "actor_id", "at", "from_status", "to_status", "note")
 
 
@@ -134,8 +136,9 @@ def add_complaints(gen: GroupGenerator, number: int, store: Store, customers: in
         ids = reserve_ids(cursor, Complaint, len(planned))
         for complaint, complaint_id in zip(planned, ids):
             complaint.id = complaint_id
-        complaints, transitions = complaint_lines(store.pk, planned, rng)
+        complaints, escalations, transitions = complaint_lines(store.pk, planned, rng)
         copy_lines(cursor, Complaint, COMPLAINT_COLUMNS, complaints)
+        copy_lines(cursor, ComplaintEscalation, ESCALATION_COLUMNS, escalations)
         copy_lines(cursor, ComplaintTransition, TRANSITION_COLUMNS, transitions)
         cursor.execute(
             """

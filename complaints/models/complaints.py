@@ -141,10 +141,7 @@ class Complaint(models.Model):
     # `due_at`, computed once by complaints.deadlines and stored, so breaches are an index scan.
     step_started_at = models.DateTimeField(_("step started"), default=timezone.now)
     due_at = models.DateTimeField(pgettext_lazy("complaint step", "due"), null=True, blank=True)
-    # Who has been told the step is overdue: 0 nobody, 1 the handler, 2 the supervisor, 3 the
-    # manager; the escalation job acts on the rows whose `escalate_at` has passed.
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
-    escalate_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who has been told the step is overdue is kept in `ComplaintEscalation`, a row of its own.
 
     objects = ComplaintManager()
 
@@ -162,9 +159,6 @@ class Complaint(models.Model):
             models.Index(fields=["customer", "-created_at"], name="complaint_customer"),
             models.Index(fields=["department", "status"], name="complaint_department",
                          condition=models.Q(department__isnull=False)),
-            # The escalation job: only rows with an escalation still to come are in the index.
-            models.Index(fields=["escalate_at"], name="complaint_escalate_at",
-                         condition=models.Q(escalate_at__isnull=False)),
             # Overdue first on the lists: the open complaints of a store by due time.
             models.Index(fields=["store", "due_at"], name="complaint_store_due",
                          condition=models.Q(due_at__isnull=False)),
@@ -287,13 +281,45 @@ class Complaint(models.Model):
                 current.closed_at = now
             from ..deadlines import schedule_step
 
-            schedule_step(current, started_at=now)
+            escalation = schedule_step(current, started_at=now)
             current.save()
+            escalation.save()
             ComplaintTransition.objects.create(
                 complaint=current, actor=by, at=now, from_status=previous, to_status=to, note=note.strip()
             )
         self.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
         return self
+
+
+@tracked()
+class ComplaintEscalation(models.Model):
+    """Who has been told that a complaint's current step is overdue (0 nobody, 1 the handler,
+    2 the supervisor, 3 the manager) and when the next of them is to be told.
+
+    A narrow row of its own rather than two columns of the complaint: the escalation job rewrites
+    thousands of these every few minutes after a weekend, and every rewrite of a complaint row
+    adds an entry to each of its many indexes (its words' GIN index among them) and a full copy
+    of the complaint to its history. This row has two indexes and a three-column history.
+    Written with the complaint when each step begins (`deadlines.schedule_step`)."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, primary_key=True,
+                                     related_name="escalation")
+    level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalate_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+
+    STORE_LOOKUP = "complaint__store"
+
+    class Meta:
+        verbose_name = _("complaint escalation")
+        verbose_name_plural = _("complaint escalations")
+        indexes = [
+            # The escalation job: only rows with an escalation still to come are in the index.
+            models.Index(fields=["escalate_at"], name="complaint_escalation_due",
+                         condition=models.Q(escalate_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.level}"
 
 
 class ComplaintTransition(models.Model):

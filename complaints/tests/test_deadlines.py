@@ -10,7 +10,7 @@ import pytest
 from aftersales.tests.factories import DepartmentFactory, make_complaint
 from complaints.calendar import load_year
 from complaints.deadlines import recompute_deadlines
-from complaints.models import CalendarDay, DeadlinePolicy
+from complaints.models import CalendarDay, ComplaintEscalation, DeadlinePolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,8 @@ def supervisor(personas):
 def test_a_new_complaint_is_due_for_acknowledgement_in_24_hours(store_a, supervisor):
     complaint = make_complaint(store=store_a, by=supervisor, now=at(2026, 11, 27, 17, 30))
     assert complaint.due_at == at(2026, 11, 28, 17, 30)
-    assert complaint.escalate_at == complaint.due_at and complaint.escalation_level == 0
+    escalation = ComplaintEscalation.objects.get(complaint=complaint)
+    assert escalation.escalate_at == complaint.due_at and escalation.level == 0
 
 
 def test_the_answer_assigned_on_a_friday_is_due_on_wednesday(store_a, supervisor):
@@ -95,7 +96,7 @@ def test_closing_or_cancelling_clears_the_deadline(store_a, supervisor):
     cancelled = make_complaint(store=store_a, by=supervisor, status="cancelled")
     for complaint in (closed, cancelled):
         complaint.refresh_from_db()
-        assert complaint.due_at is None and complaint.escalate_at is None and complaint.closed_at
+        assert complaint.due_at is None and complaint.escalation.escalate_at is None and complaint.closed_at
 
 
 def test_a_day_off_added_by_an_administrator_moves_the_deadlines_it_falls_in(store_a, supervisor):
@@ -105,7 +106,8 @@ def test_a_day_off_added_by_an_administrator_moves_the_deadlines_it_falls_in(sto
     CalendarDay.objects.create(day=dt.date(2026, 12, 1), is_working_day=False, name="公司年会")
     assert recompute_deadlines(dt.date(2026, 12, 1)) == 1
     complaint.refresh_from_db()
-    assert complaint.due_at == end_of(dt.date(2026, 12, 3)) and complaint.escalate_at == complaint.due_at
+    assert complaint.due_at == end_of(dt.date(2026, 12, 3))
+    assert ComplaintEscalation.objects.get(complaint=complaint).escalate_at == complaint.due_at
     before = untouched.due_at
     untouched.refresh_from_db()
     assert untouched.due_at == before

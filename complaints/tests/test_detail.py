@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aftersales.models import Department
 from aftersales.tests.factories import ANSWER, CustomerFactory, DepartmentFactory, ServiceVisitFactory, make_complaint
-from complaints.models import ComplaintAttachment
+from complaints.models import ComplaintAttachment, ComplaintEscalation
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_a_step_on_time_is_not_red(client, store_a, supervisor):
 
 def test_escalation_level_is_shown(client, store_a, supervisor):
     complaint = make_complaint(store=store_a, by=supervisor)
-    type(complaint).objects.filter(pk=complaint.pk).update(escalation_level=2)
+    ComplaintEscalation.objects.filter(complaint=complaint).update(level=2)
     assert 'data-testid="escalation"' in page(client, supervisor, complaint).content.decode()
 
 

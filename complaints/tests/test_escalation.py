@@ -2,6 +2,7 @@
 a day after that; each level once per step, however often or late the job runs."""
 import datetime as dt
 import io
+import threading
 import zoneinfo
 
 import pytest
@@ -12,7 +13,7 @@ from aftersales.tests.concurrency import run_concurrently, wait_for
 from aftersales.tests.factories import ANSWER, DepartmentFactory, make_complaint
 from complaints.calendar import load_year
 from complaints.escalation import escalate_overdue
-from complaints.models import Complaint
+from complaints.models import Complaint, ComplaintEscalation
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 REGISTERED = dt.datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)  # a Monday
@@ -63,8 +64,8 @@ def test_the_handler_hears_first_then_the_supervisor_then_the_manager(complaint)
     assert overdue_emails() == ["handler@example.com", "sup@example.com"]
     assert escalate_overdue(now=ANSWER_DUE + 49 * HOUR) == 1
     assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
-    complaint.refresh_from_db()
-    assert complaint.escalation_level == 3 and complaint.escalate_at is None
+    escalation = ComplaintEscalation.objects.get(complaint=complaint)
+    assert escalation.level == 3 and escalation.escalate_at is None
 
 
 @pytest.mark.django_db
@@ -99,14 +100,15 @@ def test_an_unacknowledged_complaint_goes_to_the_supervisors(store_a, people):
     complaint = make_complaint(store=store_a, by=people["supervisor"], now=REGISTERED)
     escalate_overdue(now=complaint.due_at + HOUR)
     assert overdue_emails() == ["sup@example.com"]
-    assert Complaint.objects.get(pk=complaint.pk).escalation_level == 1
+    assert ComplaintEscalation.objects.get(complaint=complaint).level == 1
 
 
 @pytest.mark.django_db
 def test_the_next_step_starts_a_new_escalation(complaint, people):
     escalate_overdue(now=ANSWER_DUE + 72 * HOUR)
     complaint.answer(by=people["supervisor"], now=ANSWER_DUE + 73 * HOUR, **ANSWER)
-    assert complaint.escalation_level == 0 and complaint.escalate_at == complaint.due_at
+    escalation = ComplaintEscalation.objects.get(complaint=complaint)
+    assert escalation.level == 0 and escalation.escalate_at == complaint.due_at
     assert escalate_overdue(now=complaint.due_at + HOUR) == 1
     # The callback step waits on the agent who registered it (here the supervisor).
     assert overdue_emails().count("sup@example.com") == 2
@@ -124,6 +126,28 @@ def test_concurrent_passes_notify_each_level_once(complaint):
     results, errors = run_concurrently(lambda: escalate_overdue(now=ANSWER_DUE + 72 * HOUR), 4)
     assert errors == [] and sum(results) == 3
     assert overdue_emails() == ["gm@example.com", "handler@example.com", "sup@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_given_during_a_pass_starts_the_callback_step_s_clock(complaint, people):
+    # The pass locks only the escalation rows; whichever of the two commits first, the answer
+    # leaves the callback step with nobody told and its own clock.
+    moves = iter([
+        lambda: escalate_overdue(now=ANSWER_DUE + 72 * HOUR),
+        lambda: complaint.answer(by=people["supervisor"], now=ANSWER_DUE + 72 * HOUR, **ANSWER),
+    ])
+    taking = threading.Lock()
+
+    def next_move():
+        with taking:
+            move = next(moves)
+        return move()
+
+    _results, errors = run_concurrently(next_move, 2)
+    assert errors == []
+    answered = Complaint.objects.select_related("escalation").get(pk=complaint.pk)
+    assert answered.status == Complaint.Status.ANSWERED and answered.due_at > ANSWER_DUE + 72 * HOUR
+    assert (answered.escalation.level, answered.escalation.escalate_at) == (0, answered.due_at)
 
 
 def test_the_job_runs_in_a_real_worker(celery_worker, store_a, people):

@@ -6,14 +6,14 @@ from collections import Counter
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from aftersales.messaging.models import OutboundMessage
 from aftersales.models import Store, User
 from complaints.deadlines import next_escalation, step_deadline
 from complaints.escalation import escalate_overdue
-from complaints.models import Complaint, ComplaintSequence, ComplaintTransition, DeadlinePolicy
+from complaints.models import Complaint, ComplaintEscalation, ComplaintSequence, ComplaintTransition, DeadlinePolicy
 from complaints.services import register_complaint
 from customers.generation import PREFIX
 from customers.models import Customer
@@ -122,22 +122,23 @@ def test_every_move_is_a_transition_from_registration_to_the_current_state():
 def test_open_complaints_carry_their_step_deadline_and_the_escalations_made_by_now():
     generate()
     now = timezone.now()
-    for complaint in Complaint.objects.select_related("store"):
+    for complaint in Complaint.objects.select_related("store", "escalation"):
         if not complaint.is_open:
-            assert (complaint.due_at, complaint.escalate_at, complaint.escalation_level) == (None, None, 0)
+            assert (complaint.due_at, complaint.escalation.escalate_at, complaint.escalation.level) == (None, None, 0)
             continue
         policy = DeadlinePolicy.for_store(complaint.store_id).for_complaint(complaint.category, complaint.severity)
         assert complaint.due_at == step_deadline(
             status=complaint.status, started_at=complaint.step_started_at, policy=policy,
             time_zone=complaint.store.time_zone,
         )
-        assert complaint.escalate_at == next_escalation(complaint.due_at, complaint.escalation_level, policy)
+        escalation = complaint.escalation
+        assert escalation.escalate_at == next_escalation(complaint.due_at, escalation.level, policy)
         reached = sum(
             1 for level in range(3)
             if complaint.due_at + dt.timedelta(hours=policy.escalate_every_hours * level) <= now
         )
         # The escalation job has made every escalation due by now (the clock moved on a bit since).
-        assert complaint.escalation_level in (reached, reached - 1)
+        assert escalation.level in (reached, reached - 1)
         assert complaint.created_at >= now - dt.timedelta(days=40)
 
 
@@ -173,10 +174,10 @@ def test_no_history_rows_are_written():
 def test_the_escalation_job_finds_someone_to_tell_at_every_level():
     generate()
     later = timezone.now() + dt.timedelta(days=60)
-    open_ = Complaint.objects.filter(status__in=OPEN)
-    open_.update(escalation_level=0, escalate_at=F("due_at"))
+    open_escalations = ComplaintEscalation.objects.filter(complaint__status__in=OPEN)
+    open_escalations.update(level=0, escalate_at=Subquery(Complaint.objects.filter(pk=OuterRef("pk")).values("due_at")))
     assert escalate_overdue(now=later) == 3 * 5
-    assert open_.filter(escalation_level=3, escalate_at__isnull=True).count() == 5
+    assert open_escalations.filter(level=3, escalate_at__isnull=True).count() == 5
     sent_to = set(OutboundMessage.objects.filter(kind="complaint_overdue").values_list("to", flat=True))
     assert f"{PREFIX}001-sup1@dealer.example" in sent_to and f"{PREFIX}001-mgr1@dealer.example" in sent_to
     assert not OutboundMessage.objects.filter(kind="complaint_overdue", to="")

@@ -37,7 +37,7 @@ def _complaint_for(request, pk):
     # complaint has one. All eleven joined in one query made PostgreSQL spend 9 ms planning a
     # query that ran in half a millisecond.
     return get_for_user_or_404(
-        Complaint.objects.select_related("store", "customer", "department", "handler").prefetch_related(
+        Complaint.objects.select_related("store", "customer", "department", "handler", "escalation").prefetch_related(
             Prefetch("visit", queryset=ServiceVisit.objects.select_related("vehicle", "advisor")),
             "created_by", "duplicate_of", "dissatisfaction",
         ),
@@ -99,7 +99,7 @@ def _detail_page(request, complaint, *, forms=None, error=None, status=200):
         "now": now,
         "overdue": complaint.is_overdue(now),
         "step_label": complaint.step_label,
-        "escalation_label": ESCALATION_LABELS.get(complaint.escalation_level),
+        "escalation_label": ESCALATION_LABELS.get(complaint.escalation.level),
         "transitions": complaint.transitions.select_related("actor").order_by("at", "id"),
         "attachments": complaint.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"),
         "duplicates": list(
