@@ -100,6 +100,10 @@ FORM_RENDERER = "aftersales.widget_rendering.WidgetRenderer"
 # Statement-level history triggers: one INSERT of event rows per statement, so an import of
 # 100,000 rows writes its history in a few statements instead of 100,000 trigger calls.
 PGHISTORY_LEVEL = pgtrigger.Statement
+# Only requests that may write carry the user and URL to the triggers. For a GET, pghistory would
+# wrap every query of the page to look for a write to tag (1–2 ms on the customer page), and GET
+# pages write nothing.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # --- Database --------------------------------------------------------------------------------
 # Web processes (wsgi.py, asgi.py, runserver) default to a 15 s statement timeout so one slow
