@@ -19,5 +19,8 @@ class VisitsConfig(AppConfig):
         repair_orders_changed.connect(recompute_due_after_repair_orders, dispatch_uid="care_recompute_due")
         # Care's calls, with the answers the call screen offers (renewal outcome, recall reason).
         register_calls()
-        # The return-visit section of the customer file (follow-ups, dissatisfactions, care).
-        panels.register(panels.FilePart(key="calls", read=selectors.customer_calls))
+        # The customer file's flags; its return-visit section (follow-ups, dissatisfactions,
+        # care) loads after the page (views.customer_calls).
+        panels.register(panels.FilePart(
+            key="calls", read=selectors.customer_file_part, annotate=selectors.with_customer_file_flags,
+        ))

@@ -2,7 +2,8 @@
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Avg, Count, Min, OuterRef, Q, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -154,9 +155,35 @@ def answers_of(survey):
     ]
 
 
+def with_customer_file_flags(queryset):
+    """Customers with what the file's header and timeline take from the return visits, read in
+    the customer's own query: whether they were unhappy lately, and which repair orders had the
+    advisor's survey at delivery."""
+    since = timezone.now() - dt.timedelta(days=CARE_WINDOW_DAYS)
+    return queryset.annotate(
+        dissatisfied_lately=Exists(Dissatisfaction.objects.filter(customer=OuterRef("pk"), created_at__gte=since)),
+        on_site_surveyed_ids=ArraySubquery(
+            SurveyResponse.objects.filter(visit__customer=OuterRef("pk"), source=SurveyResponse.Source.ON_SITE)
+            .values("visit_id")
+        ),
+    )
+
+
+def customer_file_part(customer):
+    """The customer file's flags (`with_customer_file_flags`, or two queries for a customer read
+    without it) and where its return-visit section loads from: the section itself (calls,
+    answers, dissatisfactions, care) comes in a request of its own, after the page."""
+    if not hasattr(customer, "dissatisfied_lately"):
+        customer = with_customer_file_flags(type(customer).objects.filter(pk=customer.pk)).get()
+    return {
+        "recently_dissatisfied": customer.dissatisfied_lately,
+        "on_site_surveyed": set(customer.on_site_surveyed_ids),
+    }
+
+
 def customer_calls(customer, limit=HISTORY_LIMIT):
-    """The customer file's return-visit section: recent follow-ups with their answers, and
-    every dissatisfaction."""
+    """The customer file's return-visit section: recent follow-ups with their answers, every
+    dissatisfaction, and care's reminders, greetings and recalls."""
     survey_fields = ["overall", *[name for name, _label in DIMENSIONS], "fixed_right", "comment"]
     followups = list(
         FollowUp.objects.filter(customer=customer)
@@ -171,17 +198,10 @@ def customer_calls(customer, limit=HISTORY_LIMIT):
     dissatisfactions = list(
         Dissatisfaction.objects.filter(customer=customer).select_related("visit").order_by("-created_at")[:limit]
     )
-    on_site = set(
-        SurveyResponse.objects.filter(visit__customer=customer, source=SurveyResponse.Source.ON_SITE)
-        .values_list("visit_id", flat=True)
-    )
     return {
+        "customer": customer,
         "customer_followups": [(f, answers_of(f.survey) if hasattr(f, "survey") else []) for f in followups],
         "customer_dissatisfactions": dissatisfactions,
-        "recently_dissatisfied": any(
-            d.created_at >= timezone.now() - dt.timedelta(days=CARE_WINDOW_DAYS) for d in dissatisfactions
-        ),
-        "on_site_surveyed": on_site,
         # Reminders, greetings, recalls and campaign invitations (visits.care).
         "customer_care": customer_care(customer),
     }

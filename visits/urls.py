@@ -13,6 +13,7 @@ urlpatterns = [
     path("calls/<int:pk>/release/", views.release_call, name="release_call"),
     path("calls/<int:pk>/assign/", views.assign_call, name="assign_call"),
     path("today/", views.today, name="today"),
+    path("customers/<int:pk>/calls/", views.customer_calls, name="customer_calls"),
     path("calls/", views.followup_list, name="followup_list"),
     path("surveys/", views.survey_list, name="survey_list"),
     path("dissatisfactions/", views.dissatisfaction_list, name="dissatisfaction_list"),

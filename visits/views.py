@@ -16,13 +16,21 @@ from aftersales.htmx import render_page
 from aftersales.models import Store
 from aftersales.scoping import for_user, get_for_user_or_404
 from complaints import selectors as complaint_selectors
-from customers.models import ServiceVisit
+from customers.models import Customer, ServiceVisit
 
 from . import filters, selectors, services
 from .services import call_outcomes
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
 from .services.calls import questions_to_ask
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_calls(request, pk):
+    """The customer file's return-visit section, loaded by the page once it is shown: the file
+    opens without waiting for the calls, answers and care behind it."""
+    customer = get_for_user_or_404(Customer.objects.all(), request.user, pk=pk)
+    return render(request, "visits/partials/customer_calls.html", selectors.customer_calls(customer))
 
 
 def _chosen_stores(request):

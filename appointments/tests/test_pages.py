@@ -3,6 +3,8 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.tests.test_customer_page import PAGE_QUERIES
+
 from ..models import CapacitySettings
 from .factories import book
 
@@ -91,7 +93,7 @@ def test_the_customer_file_lists_appointments_and_links_the_repair_order_to_its_
     link_repair_orders(store=store_a, now=at(TUESDAY, 12))
     client.force_login(advisor)
     url = reverse("customers:detail", args=[appointment.customer_id])
-    with django_assert_num_queries(13) as few:
+    with django_assert_num_queries(PAGE_QUERIES) as few:
         page = client.get(url)
     text = page.content.decode()
     detail = reverse("appointments:detail", args=[appointment.pk])

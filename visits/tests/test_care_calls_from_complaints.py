@@ -207,6 +207,6 @@ def test_the_call_screen_links_the_complaint_cared_for(client, personas, care_ca
 def test_the_customer_file_names_the_complaint_of_a_care_call(client, personas, care_call_due_today):
     complaint, care = care_call_due_today
     client.force_login(personas["cs_agent"])
-    response = client.get(reverse("customers:detail", args=[complaint.customer_id]))
+    response = client.get(reverse("visits:customer_calls", args=[complaint.customer_id]))
     [(shown, _answers)] = [row for row in response.context["customer_followups"] if row[0].pk == care.pk]
     assert complaint.number in shown.label

@@ -165,8 +165,8 @@ def test_the_call_screen_offers_the_renewal_outcome_and_records_it(client, perso
     occasion = CareOccasion.objects.get(vehicle=car)
     assert (occasion.renewal_outcome, occasion.insurer, occasion.outcome_by) == ("renewed_elsewhere", "人保", agent)
     assert FollowUp.objects.get(pk=call.pk).status == "done"
-    customer_page = client.get(reverse("customers:detail", args=[car.owner_id]))
-    assert b'data-testid="care-occasion"' in customer_page.content
+    calls_section = client.get(reverse("visits:customer_calls", args=[car.owner_id]))
+    assert b'data-testid="care-occasion"' in calls_section.content
 
 
 @pytest.mark.django_db
