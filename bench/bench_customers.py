@@ -1,6 +1,7 @@
 """Customer file figures on the dealer-group data set (`generate_dealer_group` at BENCH_SCALE):
 the search box by name, pinyin, mobile, plate and VIN, and the page of a customer with 30
-repair orders, each through Django's test client as a group-wide manager.
+repair orders (and its return-visit section, which loads after it), each through Django's test
+client as a group-wide manager.
 
 Every request of a figure asks something different, drawn from the generated data, so the
 figures are not one cached plan and one hot page."""
@@ -122,3 +123,12 @@ def run(scale):
     samples = timed(lambda: client.get(page), REPEAT)
     yield "customers.page.p95_ms", p95_ms(samples), "ms"
     yield "customers.page.queries", queries, "queries"
+
+    # The page's return-visit section, which the page loads once it is shown.
+    section = reverse("visits:customer_calls", args=[customer.pk])
+    for _ in range(WARMUP):
+        client.get(section)
+    queries = _count_queries(client, section)
+    samples = timed(lambda: client.get(section), REPEAT)
+    yield "customers.page_calls_section.p95_ms", p95_ms(samples), "ms"
+    yield "customers.page_calls_section.queries", queries, "queries"
