@@ -141,7 +141,7 @@ def call_screen(followup: FollowUp):
         "open_dissatisfactions": dissatisfactions,
         "on_site": on_site,
         "on_site_answers": answers_of(on_site) if on_site else [],
-        "questions": questions_to_ask(followup),
+        "questions": questions_to_ask(followup, on_site=on_site),
         "script": render_script(followup.rule.call_script, followup),
     }
 
