@@ -1,10 +1,10 @@
 """The form renderer: Django's templates (TemplatesSetting, so the project's own widget templates
-apply), except for the plain <input> widgets, which are written here.
+apply), except for the plain <input> widgets and the selects, which are written here.
 
 A filter form of fifteen fields rendered three templates per input (the widget's, input.html,
 attrs.html): about a fifth of a list page's time. Each is one line of markup, written here to the
 character as Django's templates write it (aftersales/tests/test_widget_rendering.py compares the
-two for every widget listed).
+two for every widget listed, and the selects with the project's select.html).
 """
 from django.forms.renderers import TemplatesSetting
 from django.utils.html import conditional_escape
@@ -17,6 +17,7 @@ INPUT_TEMPLATES = frozenset(
     for name in ("text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
                  "search", "tel", "color", "checkbox", "file")
 )
+SELECT_TEMPLATE = f"{_WIDGETS}select.html"
 
 
 def _text(value):
@@ -24,15 +25,33 @@ def _text(value):
     return conditional_escape(value if hasattr(value, "__html__") else f"{value}")
 
 
+def _attrs(attrs: dict) -> str:
+    # django/forms/widgets/attrs.html
+    return "".join(
+        f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{_text(value)}"'
+        for name, value in attrs.items() if value is not False
+    )
+
+
 def render_input(widget: dict) -> str:
-    parts = [f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"']
-    if widget["value"] is not None:
-        parts.append(f' value="{_text(widget["value"])}"')
-    for name, value in widget["attrs"].items():
-        if value is False:
-            continue
-        parts.append(f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{_text(value)}"')
-    parts.append(">")
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+
+
+def render_select(widget: dict) -> str:
+    """templates/django/forms/widgets/select.html: a filter form's selects (stores, departments,
+    categories) are most of its options."""
+    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+        parts.extend(
+            f'\n  <option value="{_text(option["value"])}"{_attrs(option["attrs"])}>{_text(option["label"])}</option>'
+            for option in group_choices
+        )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
     return "".join(parts)
 
 
@@ -40,4 +59,6 @@ class WidgetRenderer(TemplatesSetting):
     def render(self, template_name, context, request=None):
         if template_name in INPUT_TEMPLATES or template_name == f"{_WIDGETS}input.html":
             return mark_safe(render_input(context["widget"]))
+        if template_name == SELECT_TEMPLATE:
+            return mark_safe(render_select(context["widget"]))
         return super().render(template_name, context, request)

@@ -1,10 +1,11 @@
-"""The plain <input> widgets are written in Python (aftersales/widget_rendering.py); what they
-write must be what Django's own templates write, to the character."""
+"""The plain <input> widgets and the selects are written in Python (aftersales/widget_rendering.py);
+what they write must be what the templates write (Django's own, the project's select.html), to
+the character."""
 import datetime as dt
 
 import pytest
 from django import forms
-from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.forms.renderers import DjangoTemplates, TemplatesSetting, get_default_renderer
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +37,26 @@ def test_an_input_renders_as_djangos_own_templates_render_it(widget, value):
     ours = widget.render("field", value, attrs=attrs, renderer=WidgetRenderer())
     django = widget.render("field", value, attrs=attrs, renderer=DjangoTemplates())
     assert ours == django
+
+
+CHOICES = [("", "---------"), ("bj", "北京店 & <总店>"), ("sh", gettext_lazy("Number")), (3, "三")]
+SELECT_CASES = [
+    (forms.Select(choices=CHOICES, attrs={"class": "form-select form-select-sm"}), "bj"),
+    (forms.Select(choices=CHOICES), None),
+    (forms.Select(choices=CHOICES, attrs={"required": True, "disabled": False}), 3),
+    (forms.Select(choices=[("甲店", [("1", "售后部"), ("2", "钣喷部")]), ("乙店", [("3", "售后部")]), ("", "—")]), "2"),
+    (forms.SelectMultiple(choices=CHOICES, attrs={"size": 4}), ["bj", "sh"]),
+    (forms.NullBooleanSelect(), True),
+]
+
+
+@pytest.mark.parametrize("widget,value", SELECT_CASES,
+                         ids=[f"{type(w).__name__}-{n}" for n, (w, _v) in enumerate(SELECT_CASES)])
+def test_a_select_renders_as_the_project_s_select_template_renders_it(widget, value):
+    attrs = {"id": "id_field"}
+    ours = widget.render("field", value, attrs=attrs, renderer=WidgetRenderer())
+    template = widget.render("field", value, attrs=attrs, renderer=TemplatesSetting())
+    assert ours == template
 
 
 def test_every_input_template_written_in_python_is_only_an_include_of_input_html():
