@@ -42,11 +42,17 @@ def register_calls():
     register(CallKind(trigger=REBOOK_TRIGGER, priority=1, script=REBOOK_SCRIPT, handler=None, results=()))
 
 
-def confirmation_day(store, day):
-    """Two working days before `day` (the shared working-day calendar of complaints)."""
+# How far back from an appointment's day its confirmation call may fall (two working days, a
+# week-long holiday between them).
+_CALENDAR_REACH = dt.timedelta(days=20)
+
+
+def confirmation_day(store, day, calendar=None):
+    """Two working days before `day` (the shared working-day calendar of complaints); `calendar`
+    when the caller has read the days around it already."""
     from complaints.calendar import WorkingCalendar
 
-    calendar = WorkingCalendar(day - dt.timedelta(days=20), day)
+    calendar = calendar or WorkingCalendar(day - _CALENDAR_REACH, day)
     count, due = WORKING_DAYS_BEFORE, day
     while count:
         due -= dt.timedelta(days=1)
@@ -58,18 +64,24 @@ def schedule_confirmation_calls(*, now=None):
     """Put the D-2 call of every booked (unconfirmed) appointment whose day has come in the
     queue, once per appointment and version. Safe twice and late: a missed day's calls are
     made on the next run while the appointment is still ahead. Returns how many were made."""
+    from complaints.calendar import WorkingCalendar
     from visits.services.call_outcomes import schedule_call
 
     now = now or timezone.now()
     made = 0
+    horizon = dt.timedelta(days=12)
     upcoming = (Appointment.objects.filter(status=Appointment.Status.BOOKED, starts_at__gt=now,
-                                           starts_at__lt=now + dt.timedelta(days=12))
+                                           starts_at__lt=now + horizon)
                 .select_related("store", "customer", "vehicle"))
+    # The calendar read once for the run, not once per appointment (a day of a group's
+    # appointments is thousands); a day either side for the stores' time zones.
+    calendar = WorkingCalendar(now.date() - _CALENDAR_REACH - dt.timedelta(days=1),
+                               (now + horizon).date() + dt.timedelta(days=1))
     for appointment in upcoming:
         store = appointment.store
         day = capacity.local(store, appointment.starts_at).date()
         today = capacity.local(store, now).date()
-        due = confirmation_day(store, day)
+        due = confirmation_day(store, day, calendar)
         booked_on = capacity.local(store, appointment.created_at).date()
         # Booked inside the window: the customer agreed the time a moment ago; no call.
         if due > today or booked_on >= due or today >= day:

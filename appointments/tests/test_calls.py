@@ -1,8 +1,12 @@
 """The D-2 confirmation call and the rebook call, worked in the one callback queue."""
 import datetime as dt
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+
+from complaints.models import CalendarDay
 
 from visits.models import FollowUp
 
@@ -41,6 +45,16 @@ def test_the_d2_call_is_made_once_however_often_and_late_the_job_runs(store_a, p
     call = confirmation_calls().get()
     assert (call.due_on, call.expires_on, call.customer_id) == (WEDNESDAY.date(), dt.date(2026, 12, 10),
                                                                   appointment.customer_id)
+
+
+def test_the_job_reads_the_calendar_once_however_many_appointments_are_ahead(store_a, personas):
+    for hour in (9, 10, 11):
+        book(store_a, personas["advisor"], starts_at=at(FRIDAY, hour), now=BOOKED)
+    book(store_a, personas["advisor"], starts_at=at(dt.date(2026, 12, 14), 10), now=BOOKED)
+    with CaptureQueriesContext(connection) as executed:
+        assert schedule_confirmation_calls(now=WEDNESDAY) == 3
+    calendar_reads = [q for q in executed.captured_queries if CalendarDay._meta.db_table in q["sql"]]
+    assert len(calendar_reads) == 1
 
 
 def test_a_job_that_missed_wednesday_makes_the_call_on_thursday(store_a, personas):
