@@ -116,19 +116,16 @@ def run(scale):
         yield f"customers.search.{kind}.p95_ms", p95_ms(samples), "ms"
 
     customer = customer_with_orders(30)
-    page = reverse("customers:detail", args=[customer.pk])
-    for _ in range(WARMUP):
-        client.get(page)
-    queries = _count_queries(client, page)
-    samples = timed(lambda: client.get(page), REPEAT)
-    yield "customers.page.p95_ms", p95_ms(samples), "ms"
-    yield "customers.page.queries", queries, "queries"
-
+    yield from _page_figures(client, reverse("customers:detail", args=[customer.pk]), "customers.page")
     # The page's return-visit section, which the page loads once it is shown.
-    section = reverse("visits:customer_calls", args=[customer.pk])
+    yield from _page_figures(client, reverse("visits:customer_calls", args=[customer.pk]),
+                             "customers.page_calls_section")
+
+
+def _page_figures(client, url, name):
     for _ in range(WARMUP):
-        client.get(section)
-    queries = _count_queries(client, section)
-    samples = timed(lambda: client.get(section), REPEAT)
-    yield "customers.page_calls_section.p95_ms", p95_ms(samples), "ms"
-    yield "customers.page_calls_section.queries", queries, "queries"
+        client.get(url)
+    queries = _count_queries(client, url)
+    samples = timed(lambda: client.get(url), REPEAT)
+    yield f"{name}.p95_ms", p95_ms(samples), "ms"
+    yield f"{name}.queries", queries, "queries"
