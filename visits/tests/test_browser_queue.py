@@ -72,3 +72,16 @@ def test_agent_works_a_call_from_no_answer_to_an_unhappy_survey(page, personas, 
     expect(page.locator("[data-testid=customer-dissatisfactions]")).to_contain_text("交车晚了两个小时")
     expect(page.locator("[data-testid=customer-followups]")).to_contain_text("RO-2026-0815")
     assert errors == []
+
+
+def test_the_customer_file_loads_its_calls_section_in_english(page, personas, due_call):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    log_in(page, "cs_agent_a")
+    page.locator("[data-testid=language-switch] button[value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(f"/customers/{due_call.customer_id}/")
+    expect(page.locator("[data-testid=customer-followups]")).to_contain_text("RO-2026-0815")
+    expect(page.locator("[data-testid=customer-calls-loading]")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Return-visit calls")).to_be_visible()
+    assert errors == []
