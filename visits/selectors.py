@@ -22,7 +22,7 @@ from .models import (
 )
 from .models.followups import care_after_complaint
 from .scripts import render_script
-from .services.calls import on_site_answers, questions_to_ask
+from .services.calls import on_site_answers, questions_left
 from .services.queue import CALLABLE
 
 QUEUE_LIMIT = 30
@@ -141,7 +141,7 @@ def call_screen(followup: FollowUp):
         "open_dissatisfactions": dissatisfactions,
         "on_site": on_site,
         "on_site_answers": answers_of(on_site) if on_site else [],
-        "questions": questions_to_ask(followup, on_site=on_site),
+        "questions": questions_left(followup, on_site),
         "script": render_script(followup.rule.call_script, followup),
     }
 
@@ -170,9 +170,9 @@ def with_customer_file_flags(queryset):
 
 
 def customer_file_part(customer):
-    """The customer file's flags (`with_customer_file_flags`, or two queries for a customer read
-    without it) and where its return-visit section loads from: the section itself (calls,
-    answers, dissatisfactions, care) comes in a request of its own, after the page."""
+    """The customer file's flags (`with_customer_file_flags`, or one query for a customer read
+    without it). The return-visit section itself (calls, answers, dissatisfactions, care) comes
+    in a request of its own, after the page (`customer_calls`)."""
     if not hasattr(customer, "dissatisfied_lately"):
         customer = with_customer_file_flags(type(customer).objects.filter(pk=customer.pk)).get()
     return {

@@ -28,18 +28,18 @@ def on_site_answers(visit_id) -> SurveyResponse | None:
     return SurveyResponse.objects.filter(visit_id=visit_id, source=SurveyResponse.Source.ON_SITE).first()
 
 
-_NOT_READ = object()
-
-
-def questions_to_ask(followup, on_site=_NOT_READ) -> list[str]:
+def questions_to_ask(followup) -> list[str]:
     """The survey questions of this call: all of them, less those answered on site at delivery
-    (seed 001: 现场调查 … 避免重复). `on_site`: the visit's on-site survey (or None) when the
-    caller has read it already."""
+    (seed 001: 现场调查 … 避免重复)."""
+    on_site = on_site_answers(followup.visit_id) if followup.takes_survey else None
+    return questions_left(followup, on_site)
+
+
+def questions_left(followup, on_site: SurveyResponse | None) -> list[str]:
+    """`questions_to_ask` for a caller that has read the visit's on-site survey (or None)."""
     if not followup.takes_survey:
         # Sales, reminder and care calls ask only how satisfied the customer is, if at all.
         return ["overall"]
-    if on_site is _NOT_READ:
-        on_site = on_site_answers(followup.visit_id)
     answered = on_site.answered() if on_site else set()
     return [name for name in QUESTIONS if name not in answered]
 
