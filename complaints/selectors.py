@@ -9,16 +9,13 @@ the row shows; nothing counts the whole set.
 """
 import datetime as dt
 import re
-import zoneinfo
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf, StrIndex
 from django.db.models.lookups import GreaterThan
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import gettext as _
 
 from aftersales.models import Department, Store
@@ -35,6 +32,7 @@ from customers.normalize import (
 )
 
 from .models import Complaint, ComplaintTransition
+from .rows import complaint_rows
 
 Status = Complaint.Status
 
@@ -215,69 +213,6 @@ def with_columns(queryset, *more_fields):
     )
 
 
-_SENTINEL_PK = 987654321
-
-
-class _Spans:
-    """"3 days, 2 hours", "45 minutes": the largest unit and the next one, in days at most (a
-    deadline is not months away), with Django's own translated words — each looked up once a
-    page, not once a row."""
-
-    def __init__(self):
-        self.words = {}
-        self.comma = _(", ")
-
-    def word(self, unit, count):
-        key = (unit, count)
-        if key not in self.words:
-            self.words[key] = TIME_STRINGS[unit] % {"num": count}
-        return self.words[key]
-
-    def __call__(self, delta: dt.timedelta) -> str:
-        minutes = max(int(delta.total_seconds()) // 60, 0)
-        days, minutes = divmod(minutes, 24 * 60)
-        hours, minutes = divmod(minutes, 60)
-        units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
-        first = next((i for i, (count, _unit) in enumerate(units) if count), len(units) - 1)
-        parts = [self.word(unit, count) for count, unit in units[first:first + 2] if count]
-        return self.comma.join(parts) or self.word("minute", 0)
-
-
-def _present(rows, now):
-    """Give each complaint row what its table cells show, as plain text: the link, the times in
-    the store's time zone, the labels, and the deadline with the time left or overdue. Done once
-    here: the same through template filters and tags costs more than the queries."""
-    labels = {
-        field: {value: str(label) for value, label in choices}
-        for field, choices in (
-            ("category", Complaint.Category.choices), ("severity", Complaint.Severity.choices),
-            ("status", Complaint.Status.choices), ("channel", Complaint.Channel.choices),
-        )
-    }
-    link = reverse("complaints:detail", args=[_SENTINEL_PK])
-    span, late_by, left = _Spans(), _("overdue by %(time)s"), _("%(time)s left")
-    zones = {}
-    for c in rows:
-        zone = zones.get(c.store.time_zone) or zones.setdefault(c.store.time_zone, zoneinfo.ZoneInfo(c.store.time_zone))
-        c.url = link.replace(str(_SENTINEL_PK), str(c.pk))
-        c.registered_text = f"{c.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
-        c.category_label = labels["category"][c.category]
-        c.severity_label = labels["severity"][c.severity]
-        c.status_label = labels["status"][c.status]
-        c.channel_label = labels["channel"][c.channel]
-        c.handler_name = str(c.handler) if c.handler_id else ""
-        c.department_name = c.department.display_name if c.department_id else ""
-        c.overdue = c.is_open and c.is_overdue(now)
-        c.due_text = c.due_note = ""
-        if c.is_open and c.due_at is not None:
-            c.due_text = f"{c.due_at.astimezone(zone):%Y-%m-%d %H:%M}"
-            if c.overdue:
-                c.due_note = late_by % {"time": span(now - c.due_at)}
-            else:
-                c.due_note = left % {"time": span(c.due_at - now)}
-    return rows
-
-
 def first_in_each_store(queryset, store_ids, order, limit):
     """A subquery of the ids of the first `limit` rows of `queryset` in `order` in each store.
 
@@ -297,12 +232,14 @@ def first_in_each_store(queryset, store_ids, order, limit):
     )
 
 
-def _first(queryset, order, limit):
-    """The first `limit` rows of `queryset` in `order`, with their columns: the rows are picked
-    from the complaints alone, then joined, so PostgreSQL never joins the customers to
-    thousands of rows it then throws away."""
-    picked = queryset.order_by(*order).values("pk")[:limit]
-    return with_columns(Complaint.objects.filter(pk__in=picked)).order_by(*order)
+def _first_ids(queryset, order, limit, *more):
+    """The ids of the first `limit` rows of `queryset` in `order` (with the values of `more`,
+    as tuples, when given): the rows are picked from the complaints alone, and joined to what
+    they show only for those picked (`complaint_rows`)."""
+    picked = queryset.order_by(*order)[:limit]
+    if more:
+        return list(picked.values_list("pk", *more))
+    return list(picked.values_list("pk", flat=True))
 
 
 LIST_ORDER = ("-created_at", "-id")
@@ -328,10 +265,10 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
         late = Complaint.objects.filter(
             pk__in=first_in_each_store(queryset.filter(overdue(now)), store_ids, OVERDUE_ORDER, overdue_limit + 1)
         )
-    urgent = list(_first(late, OVERDUE_ORDER, overdue_limit + 1))
+    urgent = _first_ids(late, OVERDUE_ORDER, overdue_limit + 1)
     more_overdue = len(urgent) > overdue_limit
     urgent = urgent[:overdue_limit]
-    rest = queryset.exclude(pk__in=[complaint.pk for complaint in urgent])
+    rest = queryset.exclude(pk__in=urgent)
     if searching:
         candidates = keyset_filter(rest, LIST_ORDER, cursor).order_by(*LIST_ORDER).values("pk")[: size + 1]
     else:
@@ -339,12 +276,14 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
         if len(store_ids) > 1:
             candidates = Complaint.objects.filter(pk__in=candidates).order_by(*LIST_ORDER).values("pk")[: size + 1]
     page = keyset_page(
-        with_columns(Complaint.objects.filter(pk__in=candidates)), order=LIST_ORDER, cursor=cursor, size=size
+        Complaint.objects.filter(pk__in=candidates).values_list("id", "created_at", named=True),
+        order=LIST_ORDER, cursor=cursor, size=size,
     )
     urgent = [] if cursor else urgent
+    rows = complaint_rows(urgent + [row.id for row in page.items], now)
     return {
-        "rows": _present(urgent + page.items, now),
-        "overdue": urgent,
+        "rows": rows,
+        "overdue": rows[:len(urgent)],
         "more_overdue": more_overdue and not cursor,
         "page": page,
     }
@@ -358,28 +297,32 @@ def department_inbox(department: Department, *, now, limit=None, answered_limit=
     "Answered last" goes by when the department's work on the complaint ended — the answer of a
     complaint waiting for its callback (its step began with the answer), else its closing —
     rather than through the transitions, which have no index to find a department's answers
-    by time; the answer's own time and author come from its transition, per row."""
+    by time; the answer's own time and author come from its transition, per row. Three queries:
+    the two lists' ids, then their rows."""
     limit, answered_limit = limit or INBOX_LIMIT, answered_limit or ANSWERED_LIMIT
-    waiting = list(_first(Complaint.objects.filter(department=department, status=Status.ASSIGNED),
-                          ("due_at", "id"), limit + 1))
+    waiting = _first_ids(Complaint.objects.filter(department=department, status=Status.ASSIGNED),
+                         ("due_at", "id"), limit + 1)
     answer = ComplaintTransition.objects.filter(complaint=OuterRef("pk"), to_status=Status.ANSWERED).order_by("-at")
     finished = (Coalesce("closed_at", "step_started_at").desc(), "-id")
-    answered = list(
-        _first(Complaint.objects.filter(department=department, status__in=(Status.ANSWERED, Status.CLOSED)),
-               finished, answered_limit)
-        .annotate(
+    answered = _first_ids(
+        Complaint.objects.filter(department=department, status__in=(Status.ANSWERED, Status.CLOSED)).annotate(
             answered_at=Subquery(answer.values("at")[:1]),
             answered_by=Subquery(
                 answer.annotate(
                     name=Coalesce(NullIf(F("actor__full_name"), Value("")), F("actor__username"))
                 ).values("name")[:1]
             ),
-        )
+        ),
+        finished, answered_limit, "answered_at", "answered_by",
+    )
+    rows = complaint_rows(
+        waiting[:limit] + [pk for pk, *_answer in answered], now,
+        answers={pk: (at, by) for pk, at, by in answered},
     )
     return {
-        "waiting": _present(waiting[:limit], now),
+        "waiting": rows[:len(waiting[:limit])],
         "waiting_truncated": len(waiting) > limit,
-        "answered": _present(answered, now),
+        "answered": rows[len(waiting[:limit]):],
     }
 
 
@@ -390,7 +333,7 @@ STEPS = (Status.NEW, Status.ASSIGNED, Status.ANSWERED)
 def triage_board(store_ids, *, now, limit=None, recent_days=None):
     """The supervisor's board: counts by status and overdue counts by step (one aggregate
     query), the new complaints awaiting triage, oldest first, and the overdue items of every
-    step, most overdue first. Three queries.
+    step, most overdue first. Four queries: the counts, the two lists' ids, their rows.
 
     Open complaints are counted in full (they are few: an index range per store and status);
     closed and cancelled ones only among those registered in the last `recent_days`, so the
@@ -410,9 +353,11 @@ def triage_board(store_ids, *, now, limit=None, recent_days=None):
     counts = scoped.filter(Q(status__in=Complaint.OPEN) | recent).aggregate(**aggregates)
     oldest = ("created_at", "id")
     new = first_in_each_store(scoped.filter(status=Status.NEW), store_ids, oldest, limit + 1)
-    awaiting = list(_first(Complaint.objects.filter(pk__in=new), oldest, limit + 1))
+    awaiting = _first_ids(Complaint.objects.filter(pk__in=new), oldest, limit + 1)
     late = first_in_each_store(scoped.filter(overdue(now)), store_ids, OVERDUE_ORDER, limit + 1)
-    late_items = list(_first(Complaint.objects.filter(pk__in=late), OVERDUE_ORDER, limit + 1))
+    late_items = _first_ids(Complaint.objects.filter(pk__in=late), OVERDUE_ORDER, limit + 1)
+    # A complaint both new and overdue is in both tables: its row is read once.
+    rows = {row.pk: row for row in complaint_rows(dict.fromkeys(awaiting[:limit] + late_items[:limit]), now)}
     labels = dict(Status.choices)
     return {
         "steps": [
@@ -423,9 +368,9 @@ def triage_board(store_ids, *, now, limit=None, recent_days=None):
         "overdue_total": sum(counts[f"overdue_{status}"] for status in STEPS),
         "recent": {"days": recent_days, "registered": counts["recent"], "closed": counts["recent_closed"],
                    "cancelled": counts["recent_cancelled"]},
-        "awaiting": _present(awaiting[:limit], now),
+        "awaiting": [rows[pk] for pk in awaiting[:limit] if pk in rows],
         "awaiting_truncated": len(awaiting) > limit,
-        "late": _present(late_items[:limit], now),
+        "late": [rows[pk] for pk in late_items[:limit] if pk in rows],
         "late_truncated": len(late_items) > limit,
     }
 
