@@ -183,6 +183,14 @@ def test_filtering_with_htmx_swaps_only_the_rows(client, supervisor, store_a):
     assert 'hx-swap-oob="true"' in body and "category=price" in body
 
 
+def test_a_rows_text_is_escaped(client, supervisor, store_a):
+    # The rows are written by Jinja2 (jinja2/complaints/list_rows.html), whose escaping is ours to turn on.
+    complaint(store_a, supervisor, customer=CustomerFactory(store=store_a, name="<b>钱</b>"))
+    client.force_login(supervisor)
+    body = client.get(reverse("complaints:list")).content.decode()
+    assert "&lt;b&gt;钱&lt;/b&gt;" in body and "<b>钱</b>" not in body
+
+
 def test_the_deadline_shows_in_the_stores_local_time(client, supervisor, store_a):
     store_a.time_zone = "Asia/Urumqi"
     store_a.save()
