@@ -29,6 +29,8 @@ QUEUE_LIMIT = 30
 # Seed 001: an unhappy customer is followed monthly; the file flags them for three months.
 CARE_WINDOW_DAYS = 90
 HISTORY_LIMIT = 20
+# A survey's answers, as `answers_of` shows them.
+SURVEY_ANSWER_FIELDS = ("overall", *(name for name, _label in DIMENSIONS), "fixed_right")
 
 Status = FollowUp.Status
 
@@ -114,22 +116,32 @@ def queue(*, stores, today, now, limit=QUEUE_LIMIT):
 def call_screen(followup: FollowUp):
     """Everything the agent needs on the call, without clicking away."""
     customer = followup.customer
+    # Each history reads only the columns the screen shows: with every column of every joined
+    # table, building the four queries cost more than running them.
     attempts = list(
         CallAttempt.objects.filter(followup__customer=customer)
-        .select_related("agent", "followup__rule")
+        .select_related("agent")
+        .only("called_at", "outcome", "note", *(f"agent__{name}" for name in User.NAME_FIELDS))
         .order_by("-called_at")[:HISTORY_LIMIT]
     )
     surveys = list(
         SurveyResponse.objects.filter(visit__customer=customer)
-        .select_related("visit", "recorded_by")
+        .select_related("visit")
+        .only("recorded_at", "source", "comment", *SURVEY_ANSWER_FIELDS, "visit__order_no")
         .order_by("-recorded_at")[:HISTORY_LIMIT]
     )
     dissatisfactions = list(
         Dissatisfaction.objects.filter(customer=customer, status=Dissatisfaction.Status.OPEN)
         .select_related("visit")
+        .only("created_at", "reasons", "customer_words", "visit__order_no")
         .order_by("-created_at")[:HISTORY_LIMIT]
     )
-    covered = list(followup.covered.select_related("visit", "rule", "complaint").order_by("id"))
+    covered = list(
+        followup.covered.select_related("visit", "rule", "complaint")
+        .only("merged_into", "visit__repair_type", "visit__order_no", "rule__repair_type", "rule__trigger",
+              "complaint__number")
+        .order_by("id")
+    )
     on_site = on_site_answers(followup.visit_id) if followup.visit_id else None
     return {
         "followup": followup,
@@ -150,7 +162,7 @@ def answers_of(survey):
     """(label, value) for each question answered; value is a score or yes/no."""
     return [
         (QUESTION_LABELS[name], getattr(survey, name))
-        for name in ["overall", *[n for n, _l in DIMENSIONS], "fixed_right"]
+        for name in SURVEY_ANSWER_FIELDS
         if getattr(survey, name) is not None
     ]
 

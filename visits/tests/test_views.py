@@ -264,6 +264,39 @@ def test_call_screen_runs_a_fixed_number_of_queries(client, personas, store_a, d
     assert len(response.context["attempts"]) == 2
 
 
+def test_call_screen_shows_every_history_in_the_same_queries(client, personas, store_a, django_assert_num_queries):
+    """A customer with a covered call, an unhappy answer still open, survey answers and dials:
+    the screen shows each, and reads no column it lacks one query at a time."""
+    today = timezone.localdate()
+    customer = CustomerFactory(store=store_a, mobile="13812345678")
+
+    def closed(days_ago, repair_type, order_no):
+        at = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(15)))
+        return ServiceVisitFactory(vehicle=VehicleFactory(owner=customer), repair_type=repair_type, order_no=order_no,
+                                   opened_at=at - dt.timedelta(hours=4), closed_at=at)
+
+    earlier = closed(4, "maintenance", "WO-EARLIER")
+    create_followups(day=today)
+    client.force_login(personas["cs_agent"])
+    client.post(reverse("visits:record_call", args=[earlier.followups.get().pk]),
+                {"outcome": "reached", "overall": "1", "comment": "等太久"})
+    # As if no complaint had been made of it yet (the call makes one at once).
+    Dissatisfaction.objects.filter(customer=customer).update(status=Dissatisfaction.Status.OPEN)
+    closed(3, "maintenance", "WO-MAINT")
+    closed(3, "warranty", "WO-WARRANTY")
+    create_followups(day=today)
+    primary = FollowUp.objects.in_queue().get(customer=customer)
+    client.post(reverse("visits:record_call", args=[primary.pk]), {"outcome": "busy", "note": "占线"})
+    url = reverse("visits:call", args=[primary.pk])
+    client.get(url)
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    body = response.content.decode()
+    assert len(response.context["covered"]) == 1 and len(response.context["open_dissatisfactions"]) == 1
+    assert "WO-EARLIER" in body and "等太久" in body and "占线" in body and "WO-MAINT" in body
+    assert personas["cs_agent"].get_full_name() in body
+
+
 @pytest.mark.parametrize("page,queries", [("visits:today", 5), ("visits:summary", 8)])
 def test_report_pages_run_a_fixed_number_of_queries(client, personas, store_a, page, queries,
                                                     django_assert_num_queries):
