@@ -12,12 +12,12 @@ import functools
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import connection
 from django.urls import reverse
 from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import gettext as _
 
 from aftersales.models import Department, Store, User, localized_name
+from aftersales.prepared import fetch_prepared
 from customers.models import Customer, ServiceVisit, Vehicle
 
 from .models import Complaint
@@ -112,9 +112,7 @@ def complaint_rows(ids, now, answers=None) -> list[ComplaintRow]:
     ids = list(ids)
     if not ids:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(_rows_statement(), [ids])
-        found = {row[0]: row for row in cursor.fetchall()}
+    found = {row[0]: row for row in fetch_prepared(_rows_statement(), [ids])}
     labels = {
         field: {value: str(label) for value, label in choices}
         for field, choices in (

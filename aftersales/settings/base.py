@@ -128,6 +128,10 @@ def _database(url):
         f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
         f" -c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
     )
+    # Prepared statements are allowed on the connection, and made only by
+    # aftersales.prepared.fetch_prepared: Django's cursors bind on the client and never prepare,
+    # and the threshold is never reached by psycopg's own counting.
+    database["OPTIONS"]["prepare_threshold"] = 2 ** 31 - 1
     return database
 
 
