@@ -140,8 +140,18 @@ def description_condition(text) -> Q:
             condition &= Q(description_grams__contains=[word])
         else:
             covering = [word[i:i + 2] for i in range(0, len(word) - 1, 2)] + ([word[-1]] if len(word) % 2 else [])
-            condition &= Q(description_grams__contains=covering) & Q(GreaterThan(StrIndex(plain, Value(word)), 0))
+            # A word of characters that neither case nor width changes (Chinese) is found in the
+            # description as written: the same rows, without translating and lower-casing each
+            # candidate's text (8 of the 16 ms of a common four-character word at scale 1).
+            text = F("description") if _unchanged_by_normalizing(word) else plain
+            condition &= Q(description_grams__contains=covering) & Q(GreaterThan(StrIndex(text, Value(word)), 0))
     return condition
+
+
+def _unchanged_by_normalizing(word):
+    """Whether no character of `word` can come out of half-width translation or lower-casing:
+    none is ASCII (what full-width forms become) and none has a case."""
+    return all(not c.isascii() and c.lower() == c == c.upper() for c in word)
 
 
 def keyword_condition(store_ids, text) -> Q:

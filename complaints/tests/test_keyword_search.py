@@ -59,8 +59,12 @@ def numbers(cases, *names):
     ("刹车异响", []),
     ("abs 3次", ["full_width"]),
     ("故障灯亮", ["full_width"]),
+    ("abs故障", ["full_width"]),
+    ("两个多小时", ["wait"]),
+    ("两个小时", []),
 ], ids=["two characters", "another word", "one character", "every word must be there",
-        "words of different complaints", "a phrase not in the text", "full-width and case", "four characters"])
+        "words of different complaints", "a phrase not in the text", "full-width and case", "four characters",
+        "full-width letters in a longer word", "five characters", "characters of a phrase in another order"])
 def test_words_of_the_description_find_the_complaints_that_hold_them(client, supervisor, cases, words, expected):
     assert found(client, supervisor, words) == numbers(cases, *expected)
 
