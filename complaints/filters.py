@@ -118,8 +118,25 @@ class ComplaintFilter(django_filters.FilterSet):
     def several_stores(self):
         return len(self.stores) > 1
 
+    @property
+    def few_rows_qs(self):
+        """`qs` with the search box's words checked row by row instead of through their index,
+        for a query that reads few rows by another index (a store's overdue complaints)."""
+        if getattr(self, "_few_rows_words", None) is None:
+            return self.qs
+        if not hasattr(self, "_few_rows_qs"):
+            self._reading_few_rows = True
+            try:
+                self._few_rows_qs = self.filter_queryset(self.queryset.all())
+            finally:
+                self._reading_few_rows = False
+        return self._few_rows_qs
+
     def filter_words(self, queryset, name, value):
-        return queryset.filter(selectors.keyword_condition(self.store_ids, value))
+        if getattr(self, "_reading_few_rows", False):
+            return queryset.filter(self._few_rows_words)
+        condition, self._few_rows_words = selectors.keyword_conditions(self.store_ids, value)
+        return queryset.filter(condition)
 
     def filter_number(self, queryset, name, value):
         # Numbers are stored upper-case (TS-2026-00042): exact, case-insensitive, by the unique index.

@@ -12,6 +12,8 @@ import re
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf, StrIndex
 from django.db.models.lookups import GreaterThan
@@ -118,7 +120,7 @@ KEYWORD_IDS_LISTED = 1000
 _COMPLAINT_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]*-\d{4}-\d{1,8}$")
 
 
-def description_condition(text) -> Q:
+def description_condition(text, indexed=True) -> Q:
     """Complaints whose description holds every word of `text` (words split at spaces).
 
     The GIN index over the description's grams finds them; a word of one or two characters is
@@ -128,23 +130,32 @@ def description_condition(text) -> Q:
     between reading the newest complaints until the page is full (a common word) and reading
     every match from the index (a rare one): it multiplies the pairs' frequencies as if they were
     independent, and guesses a LIKE keeps almost nothing, both of which make a common phrase
-    look rare; `strpos` it guesses keeps a third."""
+    look rare; `strpos` it guesses keeps a third.
+
+    `indexed=False`: the same rows, by a condition the index cannot serve, for a query that
+    reads few rows by another index (a store's overdue complaints): there a common pair of
+    words read from the index of every store's descriptions cost ten times the whole query."""
     words = clean_text(text).lower().split()
     if not words:
         return Q(pk__in=[])
     plain = Lower(Func(F("description"), Value(FULLWIDTH_CHARACTERS), Value(HALFWIDTH_CHARACTERS),
                        function="translate", output_field=TextField()))
+    grams = F("description_grams") if indexed else Func(
+        F("description_grams"), Value([], output_field=ArrayField(TextField())), function="array_cat",
+        output_field=ArrayField(TextField()),
+    )
     condition = Q()
     for word in words:
         if len(word) <= 2:
-            condition &= Q(description_grams__contains=[word])
+            condition &= Q(DataContains(grams, Value([word], output_field=ArrayField(TextField()))))
         else:
             covering = [word[i:i + 2] for i in range(0, len(word) - 1, 2)] + ([word[-1]] if len(word) % 2 else [])
             # A word of characters that neither case nor width changes (Chinese) is found in the
             # description as written: the same rows, without translating and lower-casing each
             # candidate's text (8 of the 16 ms of a common four-character word at scale 1).
             text = F("description") if _unchanged_by_normalizing(word) else plain
-            condition &= Q(description_grams__contains=covering) & Q(GreaterThan(StrIndex(text, Value(word)), 0))
+            condition &= Q(DataContains(grams, Value(covering, output_field=ArrayField(TextField())))) & Q(
+                GreaterThan(StrIndex(text, Value(word)), 0))
     return condition
 
 
@@ -154,24 +165,28 @@ def _unchanged_by_normalizing(word):
     return all(not c.isascii() and c.lower() == c == c.upper() for c in word)
 
 
-def keyword_condition(store_ids, text) -> Q:
+def keyword_conditions(store_ids, text) -> tuple[Q, Q]:
     """The search box of the complaint list: a complaint number, a customer's name or mobile, a
     plate, or words of the description. What the entry looks like decides where to look, as in
     the customer search, and the customers and vehicles it finds are listed to the query (when
-    not too many), so that every part is an index scan PostgreSQL can combine."""
+    not too many), so that every part is an index scan PostgreSQL can combine.
+
+    Two conditions for the same complaints: the one to search with, and one for a query that
+    reads few rows by another index (`description_condition(indexed=False)`)."""
     query = clean_text(text)
     compact = halfwidth(query).replace(" ", "").upper()
     if not compact:
-        return Q(pk__in=[])
+        return Q(pk__in=[]), Q(pk__in=[])
     if _COMPLAINT_NUMBER.match(compact):
-        return Q(number=compact)
+        return Q(number=compact), Q(number=compact)
     if _looks_like_a_plate(compact):
-        return _listed_plate_condition(store_ids, query)
+        plate = _listed_plate_condition(store_ids, query)
+        return plate, plate
     customers = _listed(customer_selectors.customers_matching(store_ids, query), "customer_id")
     if compact.isdigit():
         # A mobile or its last four.
-        return customers
-    return description_condition(query) | customers
+        return customers, customers
+    return description_condition(query) | customers, description_condition(query, indexed=False) | customers
 
 
 def _looks_like_a_plate(compact):
@@ -256,7 +271,8 @@ LIST_ORDER = ("-created_at", "-id")
 OVERDUE_ORDER = ("due_at", "id")
 
 
-def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_limit=None, searching=False):
+def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_limit=None, searching=False,
+                   few_rows_queryset=None):
     """One page of the complaint list for the (scoped, filtered) `queryset` over `store_ids`.
 
     The first page begins with the overdue complaints, most overdue first (at most
@@ -266,10 +282,17 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     Over several stores the candidates are read store by store from the indexes that begin with
     the store — unless `searching` by words: their index does not begin with the store, and read
     once per store it would be read fifty times; then one query over every store, newest first
-    by `complaint_time` for a common word, from the words' index for a rare one."""
+    by `complaint_time` for a common word, from the words' index for a rare one.
+
+    `few_rows_queryset`: the same complaints as `queryset`, filtered by conditions fit for
+    checking row by row (`ComplaintFilter.few_rows_qs`), for the overdue rows of one store."""
     size = size or PAGE_SIZE
     overdue_limit = overdue_limit or OVERDUE_LIMIT
-    if len(store_ids) == 1 or searching:
+    if len(store_ids) == 1:
+        # A store's overdue complaints are few: the words are checked on them.
+        late = (queryset if few_rows_queryset is None else few_rows_queryset).filter(
+            overdue(now), store_id=store_ids[0])
+    elif searching:
         late = queryset.filter(overdue(now), store_id__in=store_ids)
     else:
         late = Complaint.objects.filter(

@@ -105,6 +105,38 @@ def test_a_word_is_looked_up_in_the_grams_index(cases):
     assert "complaint_description_grams" in plan
 
 
+@pytest.mark.parametrize("words", ["异响", "两", "刹车 异响", "刹车异响", "abs 3次", "故障灯亮", "两个多小时", "两个小时"])
+def test_the_condition_for_few_rows_finds_the_same_complaints(cases, words):
+    def found_by(condition):
+        return set(Complaint.objects.filter(condition).values_list("pk", flat=True))
+
+    assert found_by(selectors.description_condition(words, indexed=False)) == found_by(
+        selectors.description_condition(words))
+
+
+def test_the_condition_for_few_rows_is_not_looked_up_in_the_grams_index(cases):
+    """For a store's overdue complaints: a common pair of words read from the index of every
+    store's descriptions costs ten times the query."""
+    queryset = Complaint.objects.filter(selectors.description_condition("刹车 异响", indexed=False))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_description_grams" not in plan
+
+
+def test_an_overdue_match_heads_a_search_of_one_store_and_other_overdue_ones_do_not(client, supervisor, cases):
+    from django.utils import timezone
+
+    late = timezone.now() - timezone.timedelta(hours=2)
+    Complaint.objects.filter(pk__in=[cases["noise"].pk, cases["paint"].pk]).update(due_at=late)
+    client.force_login(supervisor)
+    response = client.get(reverse("complaints:list"), {"words": "刹车 异响"})
+    assert [row.number for row in response.context["rows"]] == [cases["noise"].number]
+    assert [row.number for row in response.context["overdue"]] == [cases["noise"].number]
+
+
 def test_a_search_over_several_stores_lists_the_matches_of_each_newest_first(client, cases, store_a, store_b,
                                                                               make_user):
     both = make_user("cs_supervisor", [store_a, store_b], username="sup_both")

@@ -15,7 +15,7 @@ def complaint_list(request):
     complaints = ComplaintFilter(request.GET, request=request)
     context = selectors.complaint_page(
         complaints.qs, store_ids=complaints.chosen_store_ids, now=complaints.now, cursor=request.GET.get("after"),
-        searching=complaints.searching,
+        searching=complaints.searching, few_rows_queryset=complaints.few_rows_qs,
     )
     context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores,
                    page_moment=f"{complaints.now.timestamp():.6f}")
