@@ -37,6 +37,26 @@ def test_welcome_board_shows_only_masked_data_without_login(client, store_a, per
     assert 'hx-trigger="every 30s"' in text
 
 
+def test_welcome_board_in_the_same_queries_for_one_and_three_appointments(client, store_a, personas,
+                                                                          django_assert_num_queries):
+    from unittest import mock
+
+    advisor = personas["advisor"]
+    day, ten = tomorrow_ten(store_a)
+    token = CapacitySettings.objects.get(store=store_a).welcome_board_token
+    url = reverse("appointments_public:welcome_board", args=[token])
+    book(store_a, advisor, starts_at=ten, advisor=advisor, now=timezone.now())
+    with mock.patch("appointments.views.timezone.now", return_value=ten - dt.timedelta(hours=2)):
+        client.get(url)
+        with django_assert_num_queries(2):
+            client.get(url)
+        for minutes in (15, 30):
+            book(store_a, advisor, starts_at=ten + dt.timedelta(minutes=minutes), advisor=advisor, now=timezone.now())
+        with django_assert_num_queries(2):
+            page = client.get(url)
+    assert len(page.context["rows"]) == 3
+
+
 def test_a_rotated_welcome_board_link_stops_working(client, store_a):
     settings = CapacitySettings.objects.get(store=store_a)
     old = settings.welcome_board_token
