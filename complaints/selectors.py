@@ -18,7 +18,6 @@ from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, V
 from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from aftersales.models import Department, Store
 from aftersales.pagination import keyset_filter, keyset_page
