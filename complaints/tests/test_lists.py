@@ -191,6 +191,20 @@ def test_a_rows_text_is_escaped(client, supervisor, store_a):
     assert "&lt;b&gt;钱&lt;/b&gt;" in body and "<b>钱</b>" not in body
 
 
+def test_the_rows_speak_english_to_an_english_user(client, supervisor, store_a):
+    from django.conf import settings
+
+    workshop = DepartmentFactory(store=store_a, name="机修车间", name_en="Workshop")
+    complaint(store_a, supervisor, category="price", severity="major", department=workshop, status="assigned",
+              overdue=2 * HOUR)
+    client.force_login(supervisor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    row = re.search(r'<tr data-testid="complaint".*?</tr>', client.get(reverse("complaints:list")).content.decode(),
+                    re.S).group(0)
+    assert "Price" in row and "Major" in row and "Workshop" in row and "overdue by 2 hours" in row
+    assert "机修车间" not in row
+
+
 def test_the_deadline_shows_in_the_stores_local_time(client, supervisor, store_a):
     store_a.time_zone = "Asia/Urumqi"
     store_a.save()
