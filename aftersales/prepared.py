@@ -31,7 +31,10 @@ def fetch_prepared(sql, params, *, using="default") -> list[tuple]:
     """The rows of `sql` (%s placeholders) with `params`, prepared on this connection the
     first time it runs there."""
     connection = connections[using]
+    # As Django's connection.cursor() does before handing out a cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     raw = _PreparedCursor(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with cursor:

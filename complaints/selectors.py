@@ -140,22 +140,24 @@ def description_condition(text, indexed=True) -> Q:
     plain = Lower(Func(F("description"), Value(FULLWIDTH_CHARACTERS), Value(HALFWIDTH_CHARACTERS),
                        function="translate", output_field=TextField()))
     grams = F("description_grams") if indexed else Func(
-        F("description_grams"), Value([], output_field=ArrayField(TextField())), function="array_cat",
-        output_field=ArrayField(TextField()),
+        F("description_grams"), _text_array([]), function="array_cat", output_field=ArrayField(TextField()),
     )
     condition = Q()
     for word in words:
         if len(word) <= 2:
-            condition &= Q(DataContains(grams, Value([word], output_field=ArrayField(TextField()))))
+            condition &= Q(DataContains(grams, _text_array([word])))
         else:
             covering = [word[i:i + 2] for i in range(0, len(word) - 1, 2)] + ([word[-1]] if len(word) % 2 else [])
             # A word of characters that neither case nor width changes (Chinese) is found in the
             # description as written: the same rows, without translating and lower-casing each
             # candidate's text (8 of the 16 ms of a common four-character word at scale 1).
             text = F("description") if _unchanged_by_normalizing(word) else plain
-            condition &= Q(DataContains(grams, Value(covering, output_field=ArrayField(TextField())))) & Q(
-                GreaterThan(StrIndex(text, Value(word)), 0))
+            condition &= Q(DataContains(grams, _text_array(covering))) & Q(GreaterThan(StrIndex(text, Value(word)), 0))
     return condition
+
+
+def _text_array(values):
+    return Value(values, output_field=ArrayField(TextField()))
 
 
 def _unchanged_by_normalizing(word):
@@ -313,9 +315,10 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     )
     urgent = [] if cursor else urgent
     rows = complaint_rows(urgent + [row.id for row in page.items], now)
+    shown_urgent = set(urgent)
     return {
         "rows": rows,
-        "overdue": rows[:len(urgent)],
+        "overdue": [row for row in rows if row.pk in shown_urgent],
         "more_overdue": more_overdue and not cursor,
         "page": page,
     }
@@ -347,14 +350,12 @@ def department_inbox(department: Department, *, now, limit=None, answered_limit=
         ),
         finished, answered_limit, "answered_at", "answered_by",
     )
-    rows = complaint_rows(
-        waiting[:limit] + [pk for pk, *_answer in answered], now,
-        answers={pk: (at, by) for pk, at, by in answered},
-    )
+    answers = {pk: (at, by) for pk, at, by in answered}
+    rows = {row.pk: row for row in complaint_rows(waiting[:limit] + list(answers), now, answers=answers)}
     return {
-        "waiting": rows[:len(waiting[:limit])],
+        "waiting": [rows[pk] for pk in waiting[:limit] if pk in rows],
         "waiting_truncated": len(waiting) > limit,
-        "answered": rows[len(waiting[:limit]):],
+        "answered": [rows[pk] for pk in answers if pk in rows],
     }
 
 

@@ -196,7 +196,7 @@ def customer_file_part(customer):
 def customer_calls(customer, limit=HISTORY_LIMIT):
     """The customer file's return-visit section: recent follow-ups with their answers, every
     dissatisfaction, and care's reminders, greetings and recalls."""
-    survey_fields = ["overall", *[name for name, _label in DIMENSIONS], "fixed_right", "comment"]
+    survey_fields = [*SURVEY_ANSWER_FIELDS, "comment"]
     followups = list(
         FollowUp.objects.filter(customer=customer)
         .select_related("visit", "rule", "survey", "complaint")
