@@ -52,6 +52,10 @@ def test_a_manager_of_one_store_gets_404_for_another(client, personas, store_b):
 
 
 def test_the_dashboard_reads_a_fixed_number_of_queries(client, personas, store_a, store_b, make_user):
+    from kpi import rollup
+
+    # As every night: the trend's earlier months are in the roll-up.
+    rollup.refresh(rollup.current_months(count=rollup.NIGHTLY_MONTHS), stores=[store_a, store_b])
     manager_b = make_user("manager", [store_b], username="manager_b")
     client.force_login(manager_b)
     with CaptureQueriesContext(connection) as empty:
@@ -63,8 +67,9 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, personas, store_a
         response = client.get(reverse("kpi:dashboard"))
     assert response.status_code == 200
     # 16 before appointments and care: +3 for their sources (appointments, arrivals, care) and +1
-    # for today's appointments; -4 since the session, the permissions and the role come from Redis.
-    assert len(full) == len(empty) == 16, [q["sql"][:80] for q in full.captured_queries]
+    # for today's appointments; -4 since the session, the permissions and the role come from Redis;
+    # +1 since the trend's earlier months are read from the roll-up.
+    assert len(full) == len(empty) == 17, [q["sql"][:80] for q in full.captured_queries]
 
 
 def test_figures_off_target_are_red_and_first(client, personas, october, store_a):
@@ -87,6 +92,48 @@ def test_figures_off_target_are_red_and_first(client, personas, october, store_a
     statuses = [row["now"].status for row in rows]
     bad = [s for s in statuses if s == "bad"]
     assert statuses[:len(bad)] == bad  # the figures off target come first
+
+
+def test_the_trend_s_earlier_months_are_read_from_the_nightly_roll_up(personas, october, store_a):
+    import datetime as dt
+
+    from aftersales.tests.factories import FollowUpFactory
+    from kpi import metrics, rollup, selectors
+    from kpi.metrics import Period
+
+    from .month import SHANGHAI, reached
+
+    today = dt.date(2026, 11, 20)
+    counted_at = dt.datetime(2026, 11, 20, 2, tzinfo=SHANGHAI)
+    rollup.refresh(metrics.months_back(Period.month(2026, 11), 13), stores=[store_a], now=counted_at)
+    # After the nightly count: a call of September and one more of October are recorded.
+    for due_on in (dt.date(2026, 9, 15), dt.date(2026, 10, 21)):
+        followup = FollowUpFactory(store=store_a, due_on=due_on)
+        reached(followup, personas["cs_agent"], dt.datetime.combine(due_on, dt.time(10), SHANGHAI), 5)
+
+    dashboard = selectors.store_dashboard(store_a, today=today)
+
+    chart = next(c for c in dashboard["charts"] if c["key"] == "return_visit_rate")
+    assert chart["months"][-3:] == ["2026-09", "2026-10", "2026-11"]
+    assert chart["values"][-3] is None  # September as counted last night: no calls then
+    live_october = metrics.compute(store_ids=[store_a.pk], period=Period.month(2026, 10),
+                                   zone=SHANGHAI).get(())["return_visit_rate"]
+    assert chart["values"][-2] == float(live_october.value) != EXPECTED["return_visit_rate"][2]
+    assert dashboard["trend_as_of"] == counted_at
+
+    rollup.refresh(metrics.months_back(Period.month(2026, 11), 13), stores=[store_a])
+    chart = next(c for c in selectors.store_dashboard(store_a, today=today)["charts"]
+                 if c["key"] == "return_visit_rate")
+    assert chart["values"][-3] == 100.0
+
+
+def test_the_dashboard_says_as_of_when_the_trend_s_earlier_months_were_counted(client, personas, store_a):
+    from kpi import rollup
+
+    client.force_login(personas["manager"])
+    assert 'data-testid="trend-as-of"' not in client.get(reverse("kpi:dashboard")).content.decode()
+    rollup.refresh(rollup.current_months(count=rollup.NIGHTLY_MONTHS), stores=[store_a])
+    assert 'data-testid="trend-as-of"' in client.get(reverse("kpi:dashboard")).content.decode()
 
 
 def test_a_target_set_by_the_manager_changes_the_colour(client, personas, october, store_a):
