@@ -5,8 +5,9 @@ on every request (at scale 1 about 230,000 repair orders, 500,000 calls and 30,0
 month: 2.3 s live).
 
 The counts come from the same sources as the live pages (kpi.metrics.count_sources), for every
-store at once, one query per source; the store dashboard and a store's report stay live. A page
-that shows rolled-up figures says as of when. The current month is refreshed every few minutes
+store at once, one query per source. A store's report and the store dashboard's current and last
+month stay live; the dashboard's earlier trend months are read from here. A page that shows
+rolled-up figures says as of when. The current month is refreshed every few minutes
 and the trend's months nightly, where late imports and corrections of closed months are picked
 up; a month never rolled up is counted live when a page asks for it."""
 import datetime as dt

@@ -15,7 +15,7 @@ from aftersales.models import Store
 from aftersales.planner import refresh_statistics
 from appointments.generation import add_appointments
 from appointments.models import Appointment, AppointmentTransition, DayLoad, SlotLoad, WalkIn
-from complaints.generation import add_complaints
+from complaints.generation import add_complaints, order_complaints_by_registration
 from complaints.models import Complaint, ComplaintTransition
 from visits.generation import add_calls, ensure_agents, ensure_call_rules
 from visits.models import CallAttempt, FollowUp
@@ -90,6 +90,8 @@ class GroupGenerator:
             if added := add_appointments(self, number, store):
                 complained = True
                 self.log(f"{store.code}: {added} appointments in {time.perf_counter() - store_started:.1f}s")
+        if complained:
+            order_complaints_by_registration()
         # Statistics first: without them the loyalty refresh plans badly (seconds a store).
         self.analyze(vacuum=bool(touched) or complained)
         if touched:
