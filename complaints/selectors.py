@@ -270,6 +270,24 @@ def _first_ids(queryset, order, limit, *more):
 
 LIST_ORDER = ("-created_at", "-id")
 OVERDUE_ORDER = ("due_at", "id")
+# A search over several stores with at most this many matches sorts them itself.
+FEW_MATCHES = 2000
+
+
+def _newest_of_few(matching, count):
+    """The ids of the `count` newest complaints of `matching` when it has at most FEW_MATCHES,
+    else None (then walking the complaints newest first meets enough matches soon).
+
+    Asked for in no order, PostgreSQL reads the matches from the words' index. Asked for the
+    newest few, it walks every store's complaints newest first whenever it guesses the matches
+    to be many — and for a word its statistics do not list (a customer's name) it guesses
+    half the rarest listed word's share: with descriptions of a common vocabulary that walk
+    went through 87,000 complaints to find none."""
+    found = list(matching.order_by().values_list("created_at", "pk")[:FEW_MATCHES + 1])
+    if len(found) > FEW_MATCHES:
+        return None
+    found.sort(reverse=True)
+    return [pk for _created, pk in found[:count]]
 
 
 def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_limit=None, searching=False,
@@ -304,7 +322,10 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     urgent = urgent[:overdue_limit]
     rest = queryset.exclude(pk__in=urgent)
     if searching:
-        candidates = keyset_filter(rest, LIST_ORDER, cursor).order_by(*LIST_ORDER).values("pk")[: size + 1]
+        matching = keyset_filter(rest, LIST_ORDER, cursor)
+        candidates = _newest_of_few(matching, size + 1) if len(store_ids) > 1 else None
+        if candidates is None:
+            candidates = matching.order_by(*LIST_ORDER).values("pk")[: size + 1]
     else:
         candidates = first_in_each_store(keyset_filter(rest, LIST_ORDER, cursor), store_ids, LIST_ORDER, size + 1)
         if len(store_ids) > 1:

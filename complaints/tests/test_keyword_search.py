@@ -137,8 +137,11 @@ def test_an_overdue_match_heads_a_search_of_one_store_and_other_overdue_ones_do_
     assert [row.number for row in response.context["overdue"]] == [cases["noise"].number]
 
 
+@pytest.mark.parametrize("few_matches", [selectors.FEW_MATCHES, 1], ids=["matches sorted", "matches walked"])
 def test_a_search_over_several_stores_lists_the_matches_of_each_newest_first(client, cases, store_a, store_b,
-                                                                              make_user):
+                                                                              make_user, monkeypatch, few_matches):
+    # Two matches: sorted by the page itself, or (more than "few") met walking the complaints.
+    monkeypatch.setattr(selectors, "FEW_MATCHES", few_matches)
     both = make_user("cs_supervisor", [store_a, store_b], username="sup_both")
     client.force_login(both)
     response = client.get(reverse("complaints:list"), {"words": "异响"})
@@ -161,3 +164,25 @@ def test_an_overdue_match_heads_a_search_over_several_stores(client, cases, stor
 def test_a_complaint_number_with_a_dashed_store_code_is_found(client, supervisor, cases):
     Complaint.objects.filter(pk=cases["paint"].pk).update(number="GRP-001-2026-00007")
     assert found(client, supervisor, "grp-001-2026-00007") == {"GRP-001-2026-00007"}
+
+
+@pytest.mark.parametrize("few_matches", [selectors.FEW_MATCHES, 1], ids=["matches sorted", "matches walked"])
+def test_a_search_over_several_stores_pages_by_keyset_without_repeating(client, supervisor, store_a, store_b,
+                                                                        make_user, monkeypatch, few_matches):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "FEW_MATCHES", few_matches)
+    other = make_user("cs_supervisor", [store_b], username="sup_b")
+    made = [make_complaint(store=store, by=by, description=f"第{n}次发动机抖动")
+            for n, (store, by) in enumerate([(store_a, supervisor), (store_b, other)] * 3)]
+    make_complaint(store=store_a, by=supervisor, description="空调不制冷")
+    client.force_login(make_user("cs_supervisor", [store_a, store_b], username="sup_both"))
+    pages, cursor = [], None
+    while True:
+        response = client.get(reverse("complaints:list"), {"words": "抖动", **({"after": cursor} if cursor else {})})
+        pages.append([row.number for row in response.context["rows"]])
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+    newest_first = [c.number for c in Complaint.objects.filter(pk__in=[c.pk for c in made])
+                    .order_by("-created_at", "-id")]
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:6]]
