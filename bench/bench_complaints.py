@@ -7,8 +7,9 @@ its 500,000 complaints at scale 1, 5% of them open):
   turn; the queries figure is the most any of those pages ran;
 - the page of a complaint of that store, a different random one each request;
 - the list's search box (`complaints.search.p95_ms`), the entries taken in turn: words of the
-  descriptions (common ones, a rare one, one found nowhere, two words), a complaint number, a
-  customer's name, a mobile's last four, a plate; as the store's supervisor, then as a user
+  descriptions (common ones, a rare one, two found nowhere, two words), a complaint number, a
+  customer's name and a two-character one, a mobile's last four, a plate; as the store's
+  supervisor, then as a user
   of every store of the group (`complaints.search_group.p95_ms`);
 - one escalation pass (`complaints.escalation.escalate_overdue`) over every open complaint of
   the group (25,000 at scale 1): their escalation is reset (level 0, due at their deadline) and
@@ -95,10 +96,14 @@ def _search_entries(store):
 
     complaint = Complaint.objects.filter(store=store).select_related("customer").order_by("-id").first()
     vehicle = complaint.customer.vehicles.order_by("id").first()
+    # A two-character name and a two-character word in no description are looked up by one gram
+    # the statistics do not list (complaints.selectors.words_misjudged_by_statistics).
+    short_name = (Complaint.objects.filter(store=store, customer__name__regex=r"^.{2}$")
+                  .values_list("customer__name", flat=True).order_by("-id").first())
     return [
-        "异响", "态度", "等待时间", "刹车 异响", "色差", "鼓包漏气",
-        complaint.number, complaint.customer.name, complaint.customer.mobile[-4:],
-        *([vehicle.plate] if vehicle else []),
+        "异响", "态度", "等待时间", "刹车 异响", "色差", "鼓包漏气", "抖动",
+        complaint.number, complaint.customer.name, *([short_name] if short_name else []),
+        complaint.customer.mobile[-4:], *([vehicle.plate] if vehicle else []),
     ]
 
 

@@ -115,6 +115,12 @@ class ComplaintFilter(django_filters.FilterSet):
         return bool(self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("words"))
 
     @property
+    def rare_words(self):
+        """Whether the words searched for are ones PostgreSQL's statistics misjudge."""
+        return (self.searching and len(self.chosen_store_ids) > 1
+                and selectors.words_misjudged_by_statistics(self.form.cleaned_data["words"]))
+
+    @property
     def several_stores(self):
         return len(self.stores) > 1
 

@@ -140,7 +140,9 @@ def test_an_overdue_match_heads_a_search_of_one_store_and_other_overdue_ones_do_
 @pytest.mark.parametrize("few_matches", [selectors.FEW_MATCHES, 1], ids=["matches sorted", "matches walked"])
 def test_a_search_over_several_stores_lists_the_matches_of_each_newest_first(client, cases, store_a, store_b,
                                                                               make_user, monkeypatch, few_matches):
-    # Two matches: sorted by the page itself, or (more than "few") met walking the complaints.
+    # Two matches of a word the statistics do not know: sorted by the page itself, or (more
+    # than "few") met walking the complaints.
+    monkeypatch.setattr(selectors, "_statistics_grams", frozenset)
     monkeypatch.setattr(selectors, "FEW_MATCHES", few_matches)
     both = make_user("cs_supervisor", [store_a, store_b], username="sup_both")
     client.force_login(both)
@@ -170,6 +172,7 @@ def test_a_complaint_number_with_a_dashed_store_code_is_found(client, supervisor
 def test_a_search_over_several_stores_pages_by_keyset_without_repeating(client, supervisor, store_a, store_b,
                                                                         make_user, monkeypatch, few_matches):
     monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "_statistics_grams", frozenset)
     monkeypatch.setattr(selectors, "FEW_MATCHES", few_matches)
     other = make_user("cs_supervisor", [store_b], username="sup_b")
     made = [make_complaint(store=store, by=by, description=f"第{n}次发动机抖动")
@@ -186,3 +189,28 @@ def test_a_search_over_several_stores_pages_by_keyset_without_repeating(client, 
     newest_first = [c.number for c in Complaint.objects.filter(pk__in=[c.pk for c in made])
                     .order_by("-created_at", "-id")]
     assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:6]]
+
+
+@pytest.fixture
+def fresh_statistics(monkeypatch):
+    monkeypatch.setitem(selectors._listed_grams, "until", 0.0)
+    yield
+    selectors._listed_grams["until"] = 0.0
+
+
+def test_words_the_statistics_list_are_left_to_postgresql_and_others_are_read_first(
+        supervisor, store_a, fresh_statistics):
+    for n in range(40):
+        make_complaint(store=store_a, by=supervisor, description=f"刹车异响第{n}次")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Complaint._meta.db_table}")
+    assert not selectors.words_misjudged_by_statistics("刹车 异响")
+    assert selectors.words_misjudged_by_statistics("刹车 抖动")  # 抖动: in no description
+    assert selectors.words_misjudged_by_statistics("贺秀")  # a customer's name
+
+
+def test_the_statistics_are_read_once_in_a_while(fresh_statistics, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        selectors.words_misjudged_by_statistics("异响")
+    with django_assert_num_queries(0):
+        selectors.words_misjudged_by_statistics("态度")
