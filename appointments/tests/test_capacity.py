@@ -126,8 +126,35 @@ def test_a_second_upcoming_booking_of_the_vehicle_is_a_duplicate(store_a, adviso
 
 def test_availability_for_two_weeks_in_a_fixed_number_of_queries(store_a, advisor, django_assert_max_num_queries):
     book(store_a, advisor)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(2):
         days = capacity.availability(store_a, TUESDAY, now=NOW)
     assert len(days) == 14
     tuesday_ten = next(s for s in days[0].slots if s.starts_at == at(TUESDAY, 10))
     assert tuesday_ten.left == 3 and tuesday_ten.short == []
+
+
+def test_a_plan_reads_its_rules_and_load_in_two_queries_and_its_load_again_in_one(
+        store_a, advisor, django_assert_num_queries):
+    from ..models import AdvisorCapacity
+
+    book(store_a, advisor, advisor=advisor)
+    WorkshopAbsence.objects.create(store=store_a, day=TUESDAY, technician_hours=Decimal("7.5"))
+    WorkshopAbsence.objects.create(store=store_a, day=TUESDAY, technician_hours=Decimal("0.5"))
+    AdvisorCapacity.objects.update_or_create(store=store_a, advisor=advisor, defaults={"per_slot": 2})
+    AdvisorAbsence.objects.create(store=store_a, advisor=advisor, day=TUESDAY,
+                                  starts_at=dt.time(14), ends_at=dt.time(15))
+    SpecialDay.objects.create(store=store_a, day=TUESDAY + dt.timedelta(days=1), is_open=False)
+    with django_assert_num_queries(2):  # the holiday calendar, then every rule and the load
+        plan = capacity.CapacityPlan(store_a, TUESDAY, TUESDAY + dt.timedelta(days=1))
+    assert plan.day_hours_capacity(TUESDAY) == Decimal("37.0")  # 45 hours less 7.5 and 0.5
+    assert plan.advisor_capacity(advisor.pk, at(TUESDAY, 10)) == 2
+    assert plan.advisor_capacity(advisor.pk, at(TUESDAY, 14, 30)) == 0
+    assert plan.hours(TUESDAY + dt.timedelta(days=1)) == (None, None)
+    tuesday = plan.days([advisor.pk])[0]
+    ten = next(slot for slot in tuesday.slots if slot.starts_at == at(TUESDAY, 10))
+    assert (ten.left, ten.advisor_left[advisor.pk]) == (3, 1)
+    assert tuesday.hours_used == Decimal("1.0")
+    book(store_a, advisor, starts_at=at(TUESDAY, 10, 15))
+    with django_assert_num_queries(1):
+        plan.read_load()
+    assert plan.slot_load[at(TUESDAY, 10, 15)].used == 1
