@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales.models import Store
 from aftersales.pagination import keyset_page
+from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user, get_for_user_or_404
 from customers.models import Customer
 
@@ -92,6 +93,7 @@ def _appointment(request, pk, *, lock=False):
 
 
 @permission_required("appointments.view_appointment", raise_exception=True)
+@prepared_reads()
 def detail(request, pk):
     appointment = _appointment(request, pk)
     timeline = appointment.timeline.select_related("actor").order_by("at", "pk")
@@ -166,6 +168,7 @@ def move(request, pk):
 
 
 @permission_required("appointments.view_appointment", raise_exception=True)
+@prepared_reads()
 def appointment_list(request):
     filtered = AppointmentFilter(request.GET, request=request)
     # Only what a row shows: the customers' and vehicles' search keys and the advisors' account

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from aftersales.htmx import render_page
 from aftersales.models import Store
+from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user
 
 from . import capacity, selectors
@@ -27,6 +28,7 @@ def _board_store(token):
 
 @login_not_required
 @require_GET
+@prepared_reads()
 def welcome_board(request, token):
     store = _board_store(token)
     return render(request, "appointments/welcome_board.html", _board_context(store, token))
@@ -34,6 +36,7 @@ def welcome_board(request, token):
 
 @login_not_required
 @require_GET
+@prepared_reads()
 def welcome_board_rows(request, token):
     store = _board_store(token)
     return render(request, "appointments/partials/welcome_board_rows.html", _board_context(store, token))
@@ -47,6 +50,7 @@ def _board_context(store, token):
 
 @permission_required("appointments.view_appointment", raise_exception=True)
 @require_GET
+@prepared_reads()
 def day_book(request):
     """The day book (预约看板): a day's slots with capacity used and left, and who is booked;
     booking and moving happen in the panel beside it by htmx."""

@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales.htmx import render_page
 from aftersales.pagination import keyset_page
+from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user_in_order, get_for_user_or_404
 
 from . import panels, selectors, services
@@ -115,6 +116,7 @@ def customer_edit(request, pk):
 
 
 @permission_required("customers.view_customer", raise_exception=True)
+@prepared_reads()
 def customer_detail(request, pk):
     customer = get_for_user_or_404(
         panels.annotate(Customer.objects.select_related("store")), request.user, pk=pk

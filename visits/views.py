@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.htmx import render_page
 from aftersales.models import Store
+from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user, get_for_user_or_404
 from complaints import selectors as complaint_selectors
 from customers.models import Customer, ServiceVisit
@@ -26,6 +27,7 @@ from .services.calls import questions_to_ask
 
 
 @permission_required("customers.view_customer", raise_exception=True)
+@prepared_reads()
 def customer_calls(request, pk):
     """The customer file's return-visit section, loaded by the page once it is shown: the file
     opens without waiting for the calls, answers and care behind it."""
@@ -42,6 +44,7 @@ def _chosen_stores(request):
 
 
 @permission_required("visits.work_queue", raise_exception=True)
+@prepared_reads()
 def queue(request):
     stores, chosen = _chosen_stores(request)
     now = timezone.now()
@@ -107,6 +110,7 @@ def _call_page(request, followup, *, outcome_form=None, survey_form=None, status
 
 
 @permission_required("visits.work_queue", raise_exception=True)
+@prepared_reads()
 def call(request, pk):
     followup = _followup_for(request, pk)
     if followup.merged_into_id:

@@ -59,3 +59,70 @@ def test_it_runs_again_after_a_failed_statement(store_a):
         fetch_prepared(STATEMENT, [[store_a.pk]])
         fetch_prepared("SELECT 1 / 0 WHERE %s", [True])
     assert fetch_prepared(STATEMENT, [[store_a.pk]]) == [(store_a.code, store_a.time_zone)]
+
+
+# --- prepared_reads: the ORM's queries of a block or a view, prepared ------------------------
+def statements_like(text):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [text])
+        return cursor.fetchone()[0]
+
+
+def test_the_orm_s_queries_inside_are_prepared_and_those_after_are_not(store_a):
+    from aftersales.prepared import prepared_reads
+
+    with prepared_reads():
+        assert Store.objects.get(code="a") == store_a
+    assert statements_like('%FROM "aftersales_store" WHERE "aftersales_store"."code" = $1%') == 1
+    Store.objects.filter(name="甲店").count()
+    assert statements_like('%"aftersales_store"."name" = $1%') == 0
+
+
+def test_a_prepared_statement_is_reused_for_other_values(store_a, store_b):
+    from aftersales.prepared import prepared_reads
+
+    with prepared_reads():
+        found = [Store.objects.get(code=code).name for code in ("a", "b", "a")]
+    assert found == ["甲店", "乙店", "甲店"]
+    assert statements_like('%FROM "aftersales_store" WHERE "aftersales_store"."code" = $1%') == 1
+
+
+def test_rows_read_prepared_are_those_read_as_usual(store_a):
+    """JSON, times, dates and numbers come back as the fields read them outside."""
+    from aftersales.messaging.models import OutboundMessage
+    from aftersales.prepared import prepared_reads
+
+    OutboundMessage.objects.create(store=store_a, kind="service_reminder", purpose="service", channel="sms",
+                                   to="13800138000", language="zh-hans", idempotency_key="k-1",
+                                   context={"plate": "京A12345", "hours": 1.5, "parts": [1, 2]})
+    usual = OutboundMessage.objects.values().get(idempotency_key="k-1")
+    with prepared_reads():
+        prepared = OutboundMessage.objects.values().get(idempotency_key="k-1")
+        store = Store.objects.get(pk=store_a.pk)
+    assert prepared == usual and prepared["context"]["hours"] == 1.5
+    assert store.opens_at == Store.objects.get(pk=store_a.pk).opens_at
+
+
+def test_prepared_reads_run_again_after_a_failed_statement(store_a):
+    from django.db import DatabaseError
+
+    from aftersales.prepared import prepared_reads
+
+    with pytest.raises(DatabaseError), transaction.atomic(), prepared_reads():
+        Store.objects.get(code="a")
+        Store.objects.extra(where=["1 / 0 = 1"]).count()
+    with prepared_reads():
+        assert Store.objects.get(code="a") == store_a
+
+
+def test_a_decorated_page_s_reads_are_prepared(client, personas):
+    from django.urls import reverse
+
+    from customers.models import Customer
+
+    from aftersales.tests.factories import CustomerFactory
+
+    customer = CustomerFactory(store=personas["advisor"].stores.first())
+    client.force_login(personas["advisor"])
+    assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
+    assert statements_like(f'%FROM "{Customer._meta.db_table}"%$1%') >= 1

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.prepared import prepared_reads
 from aftersales.scoping import get_for_user_or_404
 from customers.models import ServiceVisit
 from customers.uploads import download_view
@@ -115,6 +116,7 @@ def _detail_page(request, complaint, *, forms=None, error=None, status=200):
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
+@prepared_reads()
 def complaint_detail(request, pk):
     return _detail_page(request, _complaint_for(request, pk))
 
