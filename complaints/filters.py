@@ -18,8 +18,8 @@ class ComplaintFilter(django_filters.FilterSet):
     """The complaint list's filters, over the complaints of the stores the user may see.
 
     `ComplaintFilter(request.GET, request=request)`: the stores and departments the user may
-    choose are read once here (two queries) and kept as `stores` and `departments`; `now` is the
-    moment "overdue" is measured against, for the filter and the page alike."""
+    choose are read once here (two queries), the stores kept as `stores`; `now` is the moment
+    "overdue" is measured against, for the filter and the page alike."""
 
     words = django_filters.CharFilter(
         label=_("Search"), method="filter_words",
@@ -76,11 +76,8 @@ class ComplaintFilter(django_filters.FilterSet):
         if queryset is None:
             queryset = Complaint.objects.filter(store_id__in=self.store_ids)
         super().__init__(data, queryset, request=request, prefix=prefix)
-        self.departments = selectors.departments_of(self.store_ids)
         several = len(self.stores) > 1
-        self.filters["department"].extra["choices"] = [
-            (d.pk, f"{d.display_name} · {d.store.name}" if several else d.display_name) for d in self.departments
-        ]
+        self.filters["department"].extra["choices"] = selectors.department_choices(self.store_ids, with_store=several)
         if several:
             self.filters["store"].extra["choices"] = [(s.pk, s.name) for s in self.stores]
         else:

@@ -479,3 +479,11 @@ def test_triage_board_shows_no_overdue_complaints_without_red(client, personas):
     start = body.index('data-testid="overdue-total"')
     badge = body[body.rindex("<span", 0, start):body.index("</span>", start)]
     assert "text-bg-danger" not in badge and badge.endswith(">0")
+
+
+def test_a_supervisor_of_two_stores_picks_a_department_named_with_its_store(client, make_user, store_a, store_b):
+    DepartmentFactory(store=store_a, name="机修车间")
+    DepartmentFactory(store=store_b, name="钣喷车间")
+    client.force_login(make_user("cs_supervisor", [store_a, store_b]))
+    choices = dict(client.get(reverse("complaints:list")).context["filter"].form.fields["department"].choices)
+    assert {"机修车间 · 甲店", "钣喷车间 · 乙店"} <= set(choices.values())
