@@ -1,13 +1,14 @@
-"""Several small querysets read in one statement.
+"""Several small row sets read in one statement.
 
 A page that needs a handful of short lists (a store's booking rules: its settings, weekly
 hours, peaks, special days, absences) pays for each one a round trip, PostgreSQL's planning
-and Django's cursor handling, which for rows this few is nearly all of the cost. `read_together`
-sends them as one SELECT of scalar subqueries, each list aggregated to JSON, and builds the model
-instances from that, through each field's own `to_python`, as Django would from their rows.
+and the ORM building and compiling the query, which for rows this few is nearly all of the
+cost. `read_sets` runs one fixed SELECT of scalar subqueries (`json_set`), each set of rows
+aggregated to JSON, and builds the model instances from that through each field's own
+`to_python`, as the ORM would from their rows.
 
-Only for querysets of one model's own columns (no joins, no annotations, no `values()`): the
-JSON keys are the columns' names. Numbers are read as Decimal or int, never float.
+Numbers are read as Decimal or int, never float, so models with a JSONField are refused (its
+numbers would change type).
 """
 import json
 from decimal import Decimal
@@ -16,22 +17,22 @@ from django.db import connections
 from django.db.models import JSONField
 
 
-def read_together(*querysets, using="default") -> list[list]:
-    """The model instances of each queryset, in one query, in the querysets' order."""
-    parts, params = [], []
-    for queryset in querysets:
-        query = queryset.query
-        if query.annotations or query.values_select or query.select_related or query.deferred_loading[0]:
-            raise ValueError("read_together takes plain querysets of one model's columns")
-        if any(isinstance(field, JSONField) for field in queryset.model._meta.concrete_fields):
-            raise ValueError("read_together cannot keep the numbers of a JSONField as they were")
-        sql, part_params = queryset.query.sql_with_params()
-        parts.append(f"(SELECT json_agg(part)::text FROM ({sql}) AS part)")
-        params.extend(part_params)
+def json_set(model, where: str) -> str:
+    """One column of a `read_sets` statement: `model`'s rows where `where` holds (SQL over the
+    alias `t`, with named placeholders), as JSON text."""
+    if any(isinstance(field, JSONField) for field in model._meta.concrete_fields):
+        raise ValueError("read_sets cannot keep the numbers of a JSONField as they were")
+    table = connections["default"].ops.quote_name(model._meta.db_table)
+    return f"(SELECT json_agg(t)::text FROM {table} AS t WHERE {where})"
+
+
+def read_sets(sql: str, params: dict, models, *, using="default") -> list[list]:
+    """The instances of each model in the order of the statement's `json_set` columns, in one
+    query."""
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
         texts = cursor.fetchone()
-    return [_instances(queryset.model, text, using) for queryset, text in zip(querysets, texts, strict=True)]
+    return [_instances(model, text, using) for model, text in zip(models, texts, strict=True)]
 
 
 def _instances(model, text, using):

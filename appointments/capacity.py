@@ -2,6 +2,7 @@
 time may be booked, and claiming and freeing capacity through the counter rows
 (models.load). Reads go through `CapacityPlan`, which loads a span of days in a few queries."""
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.together import read_together
+from aftersales.together import json_set, read_sets
 
 from .models import (
     SLOT_MINUTES, AdvisorAbsence, AdvisorCapacity, AdvisorSlotLoad, CapacitySettings, DayLoad, OpeningHours,
@@ -126,27 +127,39 @@ class Day:
         return max(self.online_capacity - self.online_used, 0)
 
 
+# The plan's rule sets (model, rows of the store and days), then its load: one statement.
+_RULE_SETS = (
+    (OpeningHours, "t.store_id = %(store)s"),
+    (PeakWindow, "t.store_id = %(store)s"),
+    (SpecialDay, "t.store_id = %(store)s AND t.day BETWEEN %(first)s AND %(last)s"),
+    (WorkshopAbsence, "t.store_id = %(store)s AND t.day BETWEEN %(first)s AND %(last)s"),
+    (AdvisorCapacity, "t.store_id = %(store)s AND t.is_bookable"),
+    (AdvisorAbsence, "t.store_id = %(store)s AND t.day BETWEEN %(first)s AND %(last)s"),
+)
+_SETTINGS_SET = (CapacitySettings, "t.store_id = %(store)s")
+_LOAD_SETS = (
+    (SlotLoad, "t.store_id = %(store)s AND t.starts_at >= %(start)s AND t.starts_at < %(end)s"),
+    (DayLoad, "t.store_id = %(store)s AND t.day BETWEEN %(first)s AND %(last)s"),
+    (AdvisorSlotLoad, "t.store_id = %(store)s AND t.starts_at >= %(start)s AND t.starts_at < %(end)s"),
+)
+
+
+@functools.cache
+def _plan_statement(sets):
+    return "SELECT " + ", ".join(json_set(model, where) for model, where in sets)
+
+
 class CapacityPlan:
     """A store's capacity over the days `first`..`last`, with what is used, in a fixed number
-    of queries whatever the span."""
+    of queries whatever the span: the holiday calendar, then the rules and the load in one
+    statement (eleven queries built by the ORM were a quarter of the day book's time)."""
 
     def __init__(self, store, first, last, *, with_load=True, settings=None):
         self.store, self.first, self.last = store, first, last
         self._by_time = {}
         self.holidays = rest_days(first, last)
-        # The rules and the load in one statement: each is a few rows, and eleven round trips
-        # were a quarter of the day book's time.
-        rules = [
-            OpeningHours.objects.filter(store=store),
-            PeakWindow.objects.filter(store=store),
-            SpecialDay.objects.filter(store=store, day__range=(first, last)),
-            WorkshopAbsence.objects.filter(store=store, day__range=(first, last)),
-            AdvisorCapacity.objects.filter(store=store, is_bookable=True),
-            AdvisorAbsence.objects.filter(store=store, day__range=(first, last)),
-        ]
-        if settings is None:
-            rules.append(CapacitySettings.objects.filter(store=store).order_by("pk")[:1])
-        read = read_together(*rules, *(self._load_querysets() if with_load else ()))
+        sets = _RULE_SETS + ((_SETTINGS_SET,) if settings is None else ()) + (_LOAD_SETS if with_load else ())
+        read = self._read(sets)
         weekly, self.peaks, special, workshop, advisors, self.advisor_absences = read[:6]
         if settings is None:
             settings = next(iter(read[6]), None) or CapacitySettings(store=store)
@@ -159,15 +172,13 @@ class CapacityPlan:
         self.advisor_per_slot = {row.advisor_id: row.per_slot for row in advisors}
         self.slot_load, self.day_load, self.advisor_load = {}, {}, {}
         if with_load:
-            self._keep_load(*read[len(rules):])
+            self._keep_load(*read[-len(_LOAD_SETS):])
 
-    def _load_querysets(self):
-        store = self.store
-        start, _end = day_bounds(store, self.first)
-        _start, end = day_bounds(store, self.last)
-        return (SlotLoad.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end),
-                DayLoad.objects.filter(store=store, day__range=(self.first, self.last)),
-                AdvisorSlotLoad.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end))
+    def _read(self, sets):
+        start, _end = day_bounds(self.store, self.first)
+        _start, end = day_bounds(self.store, self.last)
+        params = {"store": self.store.pk, "first": self.first, "last": self.last, "start": start, "end": end}
+        return read_sets(_plan_statement(sets), params, [model for model, _where in sets])
 
     def _keep_load(self, slots, days, advisors):
         self.slot_load = {row.starts_at: row for row in slots}
@@ -177,7 +188,7 @@ class CapacityPlan:
     def read_load(self):
         """Read (again) what is used of the plan's days, keeping its rules: the day book after a
         booking shows the day the booking was checked against without reading its rules twice."""
-        self._keep_load(*read_together(*self._load_querysets()))
+        self._keep_load(*self._read(_LOAD_SETS))
         return self
 
     # --- The rule ------------------------------------------------------------------------------
