@@ -77,12 +77,16 @@ def _repair_orders_for_this_morning(store, today, rng):
         )
 
 
-def _start_this_morning(store, agent, rng):
+def _start_this_morning(store, agent, rng, now=None):
     """A few calls tried already: customers who asked to be called back later today, and
     numbers that did not answer (back in the queue after the retry delay)."""
     from django.utils import timezone
 
-    now = timezone.now()
+    now = now or timezone.now()
+    # Later today, whenever the demo is seeded: halfway to midnight at the latest, so a seed run
+    # in the evening still leaves today's call-backs in today's queue.
+    midnight = dt.datetime.combine(timezone.localdate(now, zoneinfo.ZoneInfo(store.time_zone)) + dt.timedelta(days=1),
+                                   dt.time(0), tzinfo=zoneinfo.ZoneInfo(store.time_zone))
     for outcome, count in (("call_back", CALL_BACKS), ("no_answer", UNANSWERED)):
         for _call in range(count):
             followup = claim_next(agent=agent, store_ids=[store.pk], now=now - dt.timedelta(minutes=40))
@@ -90,7 +94,8 @@ def _start_this_morning(store, agent, rng):
                 return
             record_attempt(
                 followup_id=followup.pk, agent=agent, outcome=outcome, now=now - dt.timedelta(minutes=40),
-                call_back_at=now + dt.timedelta(minutes=rng.randint(30, 180)) if outcome == "call_back" else None,
+                call_back_at=min(now + dt.timedelta(minutes=rng.randint(30, 180)), now + (midnight - now) / 2)
+                if outcome == "call_back" else None,
                 note="客户在开会，请下午再打" if outcome == "call_back" else "",
             )
 

@@ -50,3 +50,25 @@ def test_demo_has_care_occasions_and_campaigns_and_a_second_seed_adds_none():
     assert Campaign.objects.filter(status="queued").exists() and Campaign.objects.filter(status="draft").exists()
     call_command("seed_demo")
     assert (CareOccasion.objects.count(), Campaign.objects.count()) == (occasions, campaigns)
+
+
+def test_the_demo_s_call_backs_are_due_later_today_even_when_seeded_late_in_the_evening(store_a, personas):
+    """Seeded at 23:10, "call me back later" still lands in today's queue (it fell on the next
+    day when the seed added up to three hours)."""
+    import datetime as dt
+    import random
+    import zoneinfo
+
+    from aftersales.tests.factories import FollowUpFactory
+
+    from ..seeding import CALL_BACKS, _start_this_morning
+
+    zone = zoneinfo.ZoneInfo(store_a.time_zone)
+    late = dt.datetime(2026, 11, 2, 23, 10, tzinfo=zone)
+    for _ in range(CALL_BACKS + 3):
+        FollowUpFactory(store=store_a, due_on=late.date())
+    _start_this_morning(store_a, personas["cs_agent"], random.Random(7), now=late)
+    call_backs = FollowUp.objects.filter(attempts__outcome="call_back").distinct()
+    assert call_backs.count() == CALL_BACKS
+    assert all(late < followup.next_call_at and followup.next_call_at.astimezone(zone).date() == late.date()
+               for followup in call_backs)
