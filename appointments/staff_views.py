@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from aftersales.models import Store
-from aftersales.pagination import keyset_page
 from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user, get_for_user_or_404
 from customers.models import Customer
@@ -171,14 +170,7 @@ def move(request, pk):
 @prepared_reads()
 def appointment_list(request):
     filtered = AppointmentFilter(request.GET, request=request)
-    # Only what a row shows: the customers' and vehicles' search keys and the advisors' account
-    # fields are most of their rows, and reading them cost more than the rest of the page.
-    queryset = filtered.qs.select_related("store", "customer", "vehicle", "advisor", "service_type").only(
-        "starts_at", "status", "source", "store__name", "customer__name", "vehicle__plate",
-        "service_type__name", "advisor__username", "advisor__full_name", "advisor__first_name",
-        "advisor__last_name",
-    )
-    page = keyset_page(queryset, order=["-starts_at", "-id"], cursor=request.GET.get("after"))
+    page = selectors.list_page(filtered.qs, cursor=request.GET.get("after"))
     return render(request, "appointments/list.html", {"filter": filtered, "page": page})
 
 

@@ -165,3 +165,22 @@ def test_the_customer_file_books_only_the_customers_own_vehicle(client, store_a,
         "service_type": ServiceType.objects.get(store=store_a, name="常规保养").pk,
         "starts_at": f"{tomorrow(store_a):%Y-%m-%dT%H:%M}", "source": "phone"})
     assert page.status_code == 200 and not Appointment.objects.exists()
+
+
+def test_the_list_reads_its_rows_by_id_in_one_statement_whatever_the_filters(
+        client, store_a, personas, django_assert_max_num_queries):
+    """The rows' statement (six tables joined) is the same for every period and filter, so the
+    connection plans it once; the filters go to the query of the page's ids."""
+    supervisor = personas["cs_supervisor"]
+    client.force_login(supervisor)
+    first = book(store_a, supervisor, starts_at=tomorrow(store_a), now=timezone.now())
+    book(store_a, supervisor, starts_at=tomorrow(store_a) + dt.timedelta(minutes=15), now=timezone.now())
+    url = reverse("appointments:list")
+    statements = []
+    for params in ({}, {"status": "booked", "day_after": tomorrow(store_a).date().isoformat()}):
+        with django_assert_max_num_queries(20) as queries:
+            page = client.get(url, params)
+        statements.append(next(q["sql"] for q in queries.captured_queries if "= ANY(" in q["sql"]))
+        rows = page.content.decode().split('data-testid="row"')[1:]
+        assert len(rows) == 2 and first.vehicle.plate in rows[1] and first.customer.name in rows[1]
+    assert statements[0] == statements[1]
