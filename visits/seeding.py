@@ -85,8 +85,8 @@ def _start_this_morning(store, agent, rng, now=None):
     now = now or timezone.now()
     # Later today, whenever the demo is seeded: halfway to midnight at the latest, so a seed run
     # in the evening still leaves today's call-backs in today's queue.
-    midnight = dt.datetime.combine(timezone.localdate(now, zoneinfo.ZoneInfo(store.time_zone)) + dt.timedelta(days=1),
-                                   dt.time(0), tzinfo=zoneinfo.ZoneInfo(store.time_zone))
+    zone = zoneinfo.ZoneInfo(store.time_zone)
+    midnight = dt.datetime.combine(timezone.localdate(now, zone) + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
     for outcome, count in (("call_back", CALL_BACKS), ("no_answer", UNANSWERED)):
         for _call in range(count):
             followup = claim_next(agent=agent, store_ids=[store.pk], now=now - dt.timedelta(minutes=40))
