@@ -20,15 +20,17 @@ from django.db import connections
 from django.db.backends.postgresql.base import CursorMixin
 
 
-class _PreparedCursor(psycopg.Cursor):
-    def execute(self, query, params=None, **_options):
-        return super().execute(query, params, prepare=True, binary=True)
-
+class _KeepsItsQuery(psycopg.Cursor):
     def _convert_query(self, query, params=None):
         # Kept, as psycopg's client-side cursor keeps it, for Django's query log
         # (connection.queries, the tests' query counts): the statement with $1, $2….
         self._query = super()._convert_query(query, params)
         return self._query
+
+
+class _PreparedCursor(_KeepsItsQuery):
+    def execute(self, query, params=None, **_options):
+        return super().execute(query, params, prepare=True, binary=True)
 
 
 def fetch_prepared(sql, params, *, using="default") -> list[tuple]:
@@ -46,17 +48,13 @@ def fetch_prepared(sql, params, *, using="default") -> list[tuple]:
         return cursor.fetchall()
 
 
-class _PreparedOrmCursor(CursorMixin, psycopg.Cursor):
+class _PreparedOrmCursor(CursorMixin, _KeepsItsQuery):
     """Django's cursor with the values bound by PostgreSQL and the statement prepared: the rows
     still come as text, through the loaders Django registered (a JSON column stays text for its
     field to read)."""
 
     def execute(self, query, params=None, **_options):
         return super().execute(query, params, prepare=True)
-
-    def _convert_query(self, query, params=None):
-        self._query = super()._convert_query(query, params)
-        return self._query
 
 
 @contextlib.contextmanager
