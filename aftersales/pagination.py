@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .prepared import prepared_reads
+
 
 @dataclass
 class KeysetPage:
@@ -95,3 +97,19 @@ def keyset_page(queryset, *, order, cursor=None, size=50) -> KeysetPage:
         last = items[-1]
         next_cursor = _encode([getattr(last, f.lstrip("-")) for f in order])
     return KeysetPage(items, next_cursor)
+
+
+def keyset_page_by_id(queryset, rows, *, order, cursor=None, size=50) -> KeysetPage:
+    """`keyset_page` of `queryset` (the list's filters) read in two steps: the page's ids by the
+    filters, from the table alone, then its rows from `rows` (the joins and columns a row shows)
+    by `id = ANY(ids)`, as a prepared statement.
+
+    Read together, the joined statement differs with every filter and period, and PostgreSQL
+    planned its joins each time for longer than it ran them (4–6 ms planned, under 1 ms run).
+    By id, the rows statement is the same whatever the filters, and prepared it is planned once
+    per connection; the ids' query is not prepared, as its best plan depends on the filters."""
+    page = keyset_page(queryset.only(*{field.lstrip("-") for field in order}), order=order, cursor=cursor, size=size)
+    with prepared_reads():
+        found = {row.pk: row for row in rows.filter(pk__any=[item.pk for item in page])}
+    page.items = [found[item.pk] for item in page if item.pk in found]
+    return page

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from aftersales.htmx import render_page
-from aftersales.pagination import keyset_page
+from aftersales.pagination import keyset_page, keyset_page_by_id
 from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user_in_order, get_for_user_or_404
 
@@ -237,8 +237,8 @@ def visit_list(request):
     visits = ServiceVisitFilter(
         request.GET, queryset=for_user_in_order(ServiceVisit.objects.all(), request.user), request=request
     )
-    page = keyset_page(
-        visits.qs.select_related("store", "customer", "vehicle", "advisor"),
+    page = keyset_page_by_id(
+        visits.qs, ServiceVisit.objects.select_related("store", "customer", "vehicle", "advisor"),
         order=("-opened_at", "-id"), cursor=request.GET.get("after"), size=PAGE_SIZE,
     )
     return render_page(request, "customers/visit_list.html", "customers/partials/visit_rows.html",

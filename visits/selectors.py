@@ -8,6 +8,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from aftersales.models import Store, User
+from aftersales.pagination import keyset_page_by_id
 from aftersales.scoping import get_for_user_or_404
 from customers.models.service import RepairType, ServiceVisit
 
@@ -497,38 +498,26 @@ LIST_PAGE = 50
 
 
 def followup_list_page(queryset, *, cursor=None) -> dict:
-    """A page of the follow-up list, newest due first, with what a row shows (one query), and
-    how many calls match (one query)."""
-    from aftersales.pagination import keyset_page
-
-    # Only the columns a row shows; the store and the call's rule (a store has a few dozen) are
-    # read apart: with them joined as well PostgreSQL spent longer planning the query than
-    # running it.
-    rows = queryset.select_related("customer", "vehicle", "visit", "visit__advisor", "survey").only(
-        "due_on", "status", "outcome", "store_id", "rule_id", "customer__name", "customer__mobile",
-        "vehicle__plate", "visit__order_no", "visit__advisor__username", "visit__advisor__full_name",
-        "visit__advisor__first_name", "visit__advisor__last_name", "survey__overall",
+    """A page of the follow-up list, newest due first, with what a row shows (the ids by the
+    filters, then the rows by id: `keyset_page_by_id`), and how many calls match (one query)."""
+    rows = FollowUp.objects.select_related("store", "rule", "customer", "vehicle", "visit", "visit__advisor",
+                                           "survey").only(
+        "due_on", "status", "outcome", "store__name", "rule__trigger", "rule__repair_type",
+        "customer__name", "customer__mobile", "vehicle__plate", "visit__order_no",
+        *(f"visit__advisor__{name}" for name in User.NAME_FIELDS), "survey__overall",
     )
-    page = keyset_page(rows, order=("-due_on", "-id"), cursor=cursor, size=LIST_PAGE)
-    stores = {store.pk: store for store in Store.objects.filter(pk__in={f.store_id for f in page})}
-    rules = {rule.pk: rule for rule in FollowUpRule.objects.filter(pk__in={f.rule_id for f in page})}
-    for followup in page:
-        followup.store, followup.rule = stores[followup.store_id], rules[followup.rule_id]
+    page = keyset_page_by_id(queryset, rows, order=("-due_on", "-id"), cursor=cursor, size=LIST_PAGE)
     return {"page": page, "count": queryset.count()}
 
 
 def survey_list_page(queryset, *, cursor=None) -> dict:
-    from aftersales.pagination import keyset_page
-
-    rows = queryset.select_related("store", "visit", "visit__customer", "visit__vehicle", "visit__advisor",
-                                   "recorded_by")
-    return {"page": keyset_page(rows, order=("-recorded_at", "-id"), cursor=cursor, size=LIST_PAGE),
+    rows = SurveyResponse.objects.select_related("store", "visit", "visit__customer", "visit__vehicle",
+                                                 "visit__advisor", "recorded_by")
+    return {"page": keyset_page_by_id(queryset, rows, order=("-recorded_at", "-id"), cursor=cursor, size=LIST_PAGE),
             "count": queryset.count()}
 
 
 def dissatisfaction_list_page(queryset, *, cursor=None) -> dict:
-    from aftersales.pagination import keyset_page
-
-    rows = queryset.select_related("store", "customer", "visit", "visit__advisor", "recorded_by")
-    return {"page": keyset_page(rows, order=("-created_at", "-id"), cursor=cursor, size=LIST_PAGE),
+    rows = Dissatisfaction.objects.select_related("store", "customer", "visit", "visit__advisor", "recorded_by")
+    return {"page": keyset_page_by_id(queryset, rows, order=("-created_at", "-id"), cursor=cursor, size=LIST_PAGE),
             "count": queryset.count()}
