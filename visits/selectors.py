@@ -22,6 +22,7 @@ from .models import (
     SurveyResponse,
 )
 from .models.followups import care_after_complaint
+from .rows import followup_rows
 from .scripts import render_script
 from .services.calls import on_site_answers, questions_left
 from .services.queue import CALLABLE
@@ -507,7 +508,7 @@ def followup_list_page(queryset, *, cursor=None) -> dict:
         *(f"visit__advisor__{name}" for name in User.NAME_FIELDS), "survey__overall",
     )
     page = keyset_page_by_id(queryset, rows, order=("-due_on", "-id"), cursor=cursor, size=LIST_PAGE)
-    return {"page": page, "count": queryset.count()}
+    return {"page": page, "rows": followup_rows(page), "count": queryset.count()}
 
 
 def survey_list_page(queryset, *, cursor=None) -> dict:

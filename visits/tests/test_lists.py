@@ -163,3 +163,27 @@ def test_dissatisfactions_without_a_survey_are_listed(client, personas, store_a)
                                    reasons=["overall"], recorded_by=personas["cs_agent"])
     client.force_login(personas["manager"])
     assert listed(client, "dissatisfaction_list").context["count"] == 1
+
+
+def _row_cells(body, followup):
+    import re
+
+    url = reverse("customers:detail", args=[followup.customer_id])
+    [row] = [row for row in re.findall(r'<tr data-testid="row">(.*?)</tr>', body, re.S) if f'href="{url}"' in row]
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+
+
+@pytest.mark.parametrize("language,status,outcome", [("zh-hans", "已完成", "已接通"), ("en", "Done", "Reached")])
+def test_a_call_row_shows_its_order_kind_advisor_and_answer(client, personas, calls, language, status, outcome):
+    manager = personas["manager"]
+    manager.language = language
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+    happy = calls["happy"]
+    body = listed(client, "followup_list").content.decode()
+    assert _row_cells(body, happy) == [
+        DAY.isoformat(), f"{happy.customer.name} {happy.customer.masked_mobile}", happy.vehicle.plate,
+        happy.visit.order_no, str(happy.rule.label), str(happy.visit.advisor or ""), status, outcome, "5",
+    ]
+    pending = _row_cells(body, calls["pending"])
+    assert pending[-3:-1] == [str(calls["pending"].get_status_display()), ""] and pending[-1] == ""
