@@ -29,3 +29,16 @@ def label_tables_for(models):
             if isinstance(generated, partialmethod) and generated.func is Model._get_FIELD_display:
                 labels = dict(make_hashable(field.flatchoices))
                 setattr(model, name, partialmethod(_display, field=field, labels=labels))
+
+
+class SharedChoices(tuple):
+    """A filter's choices read for the request (a user's stores, their departments), shared by
+    every copy of the field rather than copied with it.
+
+    Django deep-copies a form's fields each time the form is made, and a choice field its
+    choices, option by option: a group supervisor's 104 stores and 354 departments were
+    1,400 copies a request, about 2 ms of the complaint search. The choices are a tuple of
+    (value, label) pairs that no form changes, so one object serves them all."""
+
+    def __deepcopy__(self, memo):
+        return self

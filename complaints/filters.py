@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 import customers.selectors as customer_selectors
+from aftersales.choices import SharedChoices
 from customers.normalize import clean_text, halfwidth
 
 from . import selectors
@@ -77,9 +78,10 @@ class ComplaintFilter(django_filters.FilterSet):
             queryset = Complaint.objects.filter(store_id__in=self.store_ids)
         super().__init__(data, queryset, request=request, prefix=prefix)
         several = len(self.stores) > 1
-        self.filters["department"].extra["choices"] = selectors.department_choices(self.store_ids, with_store=several)
+        self.filters["department"].extra["choices"] = SharedChoices(
+            selectors.department_choices(self.store_ids, with_store=several))
         if several:
-            self.filters["store"].extra["choices"] = [(s.pk, s.name) for s in self.stores]
+            self.filters["store"].extra["choices"] = SharedChoices((s.pk, s.name) for s in self.stores)
         else:
             del self.filters["store"]
 
@@ -87,6 +89,8 @@ class ComplaintFilter(django_filters.FilterSet):
     def form(self):
         """The form with Bootstrap's classes on its widgets: the list renders the fields itself
         (crispy's per-field templates cost more, for eleven fields, than the page's queries)."""
+        if hasattr(self, "_form"):
+            return self._form
         form = super().form
         for field in form.fields.values():
             widget = field.widget

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.choices import SharedChoices
 from aftersales.models import Store
 from aftersales.scoping import for_user
 from customers.models.service import RepairType
@@ -54,7 +55,7 @@ class _StaffListFilter(django_filters.FilterSet):
         self.store_ids = [store.pk for store in self.stores]
         model = self._meta.model
         super().__init__(data, queryset=model.objects.filter(store_id__in=self.store_ids), request=request)
-        self.filters["store"].extra["choices"] = [(store.pk, store.name) for store in self.stores]
+        self.filters["store"].extra["choices"] = SharedChoices((store.pk, store.name) for store in self.stores)
 
     @property
     def form(self):

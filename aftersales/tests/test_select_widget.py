@@ -36,3 +36,27 @@ def test_the_projects_select_template_is_the_one_used(settings):
 
     template = get_default_renderer().get_template("django/forms/widgets/select.html")
     assert "templates/django/forms/widgets/select.html" in str(template.origin.name)
+
+
+def test_shared_choices_are_not_copied_with_the_form():
+    import copy
+
+    import django_filters
+
+    from aftersales.choices import SharedChoices
+    from aftersales.models import Store
+
+    class StorePicker(django_filters.FilterSet):
+        store = django_filters.ChoiceFilter(choices=[], field_name="id")
+
+        class Meta:
+            model = Store
+            fields = ["store"]
+
+    choices = SharedChoices((n, f"门店{n}") for n in range(3))
+    picker = StorePicker({"store": "2"})
+    picker.filters["store"].extra["choices"] = choices
+    field = picker.form.fields["store"]
+    assert copy.deepcopy(field)._choices.choices is choices
+    assert list(field.choices)[1:] == [(0, "门店0"), (1, "门店1"), (2, "门店2")]
+    assert picker.form.is_valid() and picker.form.cleaned_data["store"] == "2"
