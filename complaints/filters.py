@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 import customers.selectors as customer_selectors
 from aftersales.choices import SharedChoices
+from aftersales.filters import BootstrapWidgets
 from customers.normalize import clean_text, halfwidth
 
 from . import selectors
@@ -15,7 +16,7 @@ from .models import Complaint
 OPEN = "open"
 
 
-class ComplaintFilter(django_filters.FilterSet):
+class ComplaintFilter(BootstrapWidgets, django_filters.FilterSet):
     """The complaint list's filters, over the complaints of the stores the user may see.
 
     `ComplaintFilter(request.GET, request=request)`: the stores and departments the user may
@@ -84,23 +85,6 @@ class ComplaintFilter(django_filters.FilterSet):
             self.filters["store"].extra["choices"] = SharedChoices((s.pk, s.name) for s in self.stores)
         else:
             del self.filters["store"]
-
-    @property
-    def form(self):
-        """The form with Bootstrap's classes on its widgets: the list renders the fields itself
-        (crispy's per-field templates cost more, for eleven fields, than the page's queries)."""
-        if hasattr(self, "_form"):
-            return self._form
-        form = super().form
-        for field in form.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs["class"] = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                widget.attrs["class"] = "form-control form-control-sm"
-        return form
 
     @property
     def chosen_store_ids(self):

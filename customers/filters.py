@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.filters import BootstrapWidgets
 from aftersales.models import Store
 from aftersales.scoping import for_user
 
@@ -63,7 +64,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=agreed) if value else queryset.exclude(pk__in=agreed)
 
 
-class ServiceVisitFilter(django_filters.FilterSet):
+class ServiceVisitFilter(BootstrapWidgets, django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     advisor = django_filters.ModelChoiceFilter(label=_("Service advisor"), queryset=_advisors)
     repair_type = django_filters.ChoiceFilter(label=_("Repair type"), choices=RepairType.choices)

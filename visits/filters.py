@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.choices import SharedChoices
+from aftersales.filters import BootstrapWidgets
 from aftersales.models import Store
 from aftersales.scoping import for_user
 from customers.models.service import RepairType
@@ -39,7 +40,7 @@ def _survey_kpi_choices():
     return choices
 
 
-class _StaffListFilter(django_filters.FilterSet):
+class _StaffListFilter(BootstrapWidgets, django_filters.FilterSet):
     """Over the records of the stores the user may see (read once: one query), with Bootstrap's
     classes on the widgets."""
 
@@ -56,17 +57,6 @@ class _StaffListFilter(django_filters.FilterSet):
         model = self._meta.model
         super().__init__(data, queryset=model.objects.filter(store_id__in=self.store_ids), request=request)
         self.filters["store"].extra["choices"] = SharedChoices((store.pk, store.name) for store in self.stores)
-
-    @property
-    def form(self):
-        form = super().form
-        for field in form.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select form-select-sm"
-            elif not isinstance(widget, forms.HiddenInput):
-                widget.attrs["class"] = "form-control form-control-sm"
-        return form
 
     @property
     def several_stores(self):

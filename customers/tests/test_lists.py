@@ -1,4 +1,5 @@
 """Customer and repair-order lists: filters, keyset pages, fixed query counts, Excel export."""
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -108,3 +109,13 @@ def test_the_lists_read_the_user_s_stores_by_their_ids(client, personas, store_a
             client.get(reverse(name))
         listing = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"])
         assert f"store_id\" IN ({store_a.pk})" in listing
+
+
+def test_the_repair_order_filter_shows_each_field_with_its_label_and_errors(client, personas):
+    client.force_login(personas["cs_supervisor"])
+    response = client.get(reverse("customers:visit_list"), {"repair_type": "no-such-type"})
+    body = response.content.decode()
+    assert '<label class="form-label small mb-1" for="id_repair_type">维修类型</label>' in body
+    assert re.search(r'<select name="repair_type" class="form-select form-select-sm"[^>]*id="id_repair_type"', body)
+    assert 'class="form-control form-control-sm"' in body
+    assert '<div class="invalid-feedback d-block">' in body
