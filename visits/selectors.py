@@ -7,7 +7,7 @@ from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from aftersales.models import Store, User
+from aftersales.models import User
 from aftersales.pagination import keyset_page_by_id
 from aftersales.scoping import get_for_user_or_404
 from customers.models.service import RepairType, ServiceVisit
