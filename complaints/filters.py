@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 import customers.selectors as customer_selectors
 from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets
+from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import clean_text, halfwidth
 
 from . import selectors
@@ -34,7 +35,8 @@ class ComplaintFilter(BootstrapWidgets, django_filters.FilterSet):
     customer = django_filters.CharFilter(label=_("Customer name or mobile"), method="filter_customer")
     plate = django_filters.CharFilter(label=_("Plate"), method="filter_plate")
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Complaint.Category.choices)
-    department = django_filters.ChoiceFilter(label=_("Department"), choices=[], field_name="department_id")
+    department = django_filters.ChoiceFilter(label=_("Department"), choices=[], field_name="department_id",
+                                             widget=ManyOptionsSelect)
     severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Complaint.Severity.choices)
     status = django_filters.ChoiceFilter(
         label=_("Status"), method="filter_status",
@@ -48,7 +50,7 @@ class ComplaintFilter(BootstrapWidgets, django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
-    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id")
+    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id", widget=ManyOptionsSelect)
     # The KPI pages' drill-down: exactly the complaints a figure counts (with `registered` or
     # `closed` for its period).
     closed = django_filters.DateFromToRangeFilter(

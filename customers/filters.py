@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.filters import BootstrapWidgets
 from aftersales.models import Store
 from aftersales.scoping import for_user
+from aftersales.widget_rendering import ManyOptionsSelect
 
 from .models import Customer, CustomerConsent, ServiceVisit
 from .models.people import LoyaltyTier
@@ -65,8 +66,9 @@ class CustomerFilter(django_filters.FilterSet):
 
 
 class ServiceVisitFilter(BootstrapWidgets, django_filters.FilterSet):
-    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
-    advisor = django_filters.ModelChoiceFilter(label=_("Service advisor"), queryset=_advisors)
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores, widget=ManyOptionsSelect)
+    advisor = django_filters.ModelChoiceFilter(label=_("Service advisor"), queryset=_advisors,
+                                               widget=ManyOptionsSelect)
     repair_type = django_filters.ChoiceFilter(label=_("Repair type"), choices=RepairType.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ServiceVisit.Status.choices)
     opened = django_filters.DateFromToRangeFilter(

@@ -18,6 +18,7 @@ from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets
 from aftersales.models import Store
 from aftersales.scoping import for_user
+from aftersales.widget_rendering import ManyOptionsSelect
 from customers.models.service import RepairType
 
 from . import selectors
@@ -44,7 +45,7 @@ class _StaffListFilter(BootstrapWidgets, django_filters.FilterSet):
     """Over the records of the stores the user may see (read once: one query), with Bootstrap's
     classes on the widgets."""
 
-    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id")
+    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id", widget=ManyOptionsSelect)
     # The drill-down's advisor (a repair order's service advisor); hidden, as on the appointment list.
     advisor = django_filters.NumberFilter(field_name="visit__advisor_id", widget=forms.HiddenInput)
     repair_type = django_filters.ChoiceFilter(label=_("Repair type"), choices=RepairType.choices,

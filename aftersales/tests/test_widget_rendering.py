@@ -9,7 +9,7 @@ from django.forms.renderers import DjangoTemplates, TemplatesSetting, get_defaul
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from aftersales.widget_rendering import INPUT_TEMPLATES, WidgetRenderer
+from aftersales.widget_rendering import INPUT_TEMPLATES, ManyOptionsSelect, WidgetRenderer
 
 CASES = [
     (forms.TextInput(attrs={"class": "form-control", "placeholder": 'Plate, "number" & <name>'}), "京A·12345"),
@@ -73,3 +73,21 @@ def test_a_form_field_renders_through_the_project_renderer():
     assert isinstance(get_default_renderer(), WidgetRenderer)
     html = str(Search(data={"words": "异响 <刹车>"})["words"])
     assert 'value="异响 &lt;刹车&gt;"' in html and 'class="form-control"' in html
+
+
+MANY_OPTIONS_CASES = [
+    ({"choices": CHOICES, "attrs": {"class": "form-select form-select-sm"}}, "bj"),
+    ({"choices": CHOICES}, None),
+    ({"choices": CHOICES, "attrs": {"required": True, "disabled": False}}, 3),
+    ({"choices": [(None, "—"), (1, "一"), ("", "空")]}, ""),
+    ({"choices": [(1, "一"), (1, "一 again"), (2, mark_safe("<b>二</b>"))]}, 1),
+    ({"choices": [("甲店", [("1", "售后部"), ("2", "钣喷部")]), ("", "—")]}, "2"),
+]
+
+
+@pytest.mark.parametrize("options,value", MANY_OPTIONS_CASES, ids=[str(n) for n in range(len(MANY_OPTIONS_CASES))])
+def test_a_select_of_many_options_renders_as_django_s_select_with_the_project_s_template(options, value):
+    attrs = {"id": "id_field"}
+    ours = ManyOptionsSelect(**options).render("field", value, attrs=attrs)
+    template = forms.Select(**options).render("field", value, attrs=attrs, renderer=TemplatesSetting())
+    assert ours == template
