@@ -28,6 +28,7 @@ from .forms import (
     VehicleForm,
 )
 from .models import Customer, ServiceDocument, ServiceVisit, Vehicle
+from .rows import repair_order_rows
 from .uploads import download_view
 
 PAGE_SIZE = 50
@@ -242,7 +243,7 @@ def visit_list(request):
         order=("-opened_at", "-id"), cursor=request.GET.get("after"), size=PAGE_SIZE,
     )
     return render_page(request, "customers/visit_list.html", "customers/partials/visit_rows.html",
-                       {"filter": visits, "page": page})
+                       {"filter": visits, "page": page, "rows": repair_order_rows(page)})
 
 
 @permission_required("customers.export_customers", raise_exception=True)

@@ -119,3 +119,28 @@ def test_the_repair_order_filter_shows_each_field_with_its_label_and_errors(clie
     assert re.search(r'<select name="repair_type" class="form-select form-select-sm"[^>]*id="id_repair_type"', body)
     assert 'class="form-control form-control-sm"' in body
     assert '<div class="invalid-feedback d-block">' in body
+
+
+@pytest.mark.parametrize("language,complaint", [("zh-hans", "投诉"), ("en", "Complaint")])
+def test_a_repair_order_row_shows_its_cells_in_the_user_s_language(client, personas, store_a, language, complaint):
+    import datetime as dt
+
+    from django.utils import translation
+
+    visit = ServiceVisitFactory(
+        vehicle=VehicleFactory(owner=CustomerFactory(store=store_a, name="王<五>"), plate="京A12345"),
+        order_no="RO-ROW-1", advisor_name="李顾问", amount="1234.50",
+        opened_at=dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.UTC),
+    )
+    supervisor = personas["cs_supervisor"]
+    supervisor.language = language
+    supervisor.save(update_fields=["language"])
+    client.force_login(supervisor)
+    body = client.get(reverse("customers:visit_list")).content.decode()
+    [row] = re.findall(r"<tr>\s*<td>RO-ROW-1</td>(.*?)</tr>", body, re.S)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    with translation.override(language):
+        labels = [str(visit.get_repair_type_display()), str(visit.get_status_display())]
+    # Opened in the store's time zone (Beijing, UTC+8); the name escaped.
+    assert cells == [*labels, "2026-12-01 01:05", "王&lt;五&gt;", "京A12345", "李顾问", "1234.50", complaint]
+    assert f'href="{reverse("customers:detail", args=[visit.customer_id])}"' in row
