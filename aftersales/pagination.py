@@ -105,7 +105,7 @@ def keyset_page_by_id(queryset, rows, *, order, cursor=None, size=50) -> KeysetP
     by `id = ANY(ids)`, as a prepared statement.
 
     Read together, the joined statement differs with every filter and period, and PostgreSQL
-    planned its joins each time for longer than it ran them (4–6 ms planned, under 1 ms run).
+    planned its joins each time, often for longer than it ran them (4–6 ms planned, 1 ms run).
     By id, the rows statement is the same whatever the filters, and prepared it is planned once
     per connection; the ids' query is not prepared, as its best plan depends on the filters."""
     page = keyset_page(queryset.only(*{field.lstrip("-") for field in order}), order=order, cursor=cursor, size=size)
