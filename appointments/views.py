@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from aftersales.htmx import render_page
 from aftersales.models import Store
+from aftersales.links import url_of
 from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user
 
@@ -69,12 +70,6 @@ def day_book(request):
                        context)
 
 
-def _url_of(name):
-    """pk → the URL of `name` for it, reversed once (a page of a hundred rows reversed each)."""
-    prefix, _zero, suffix = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{prefix}/{pk}/{suffix}"
-
-
 def day_book_context(store, day, user, rules=None):
     """What the day book shows, computed here rather than in the template: a busy day has ~60
     slots and ~100 appointments, and the page is re-rendered after every booking, so per-row
@@ -86,7 +81,7 @@ def day_book_context(store, day, user, rules=None):
     plan = rules.read_load() if rules is not None else capacity.CapacityPlan(store, day, day)
     plan_day = plan.days(advisor_ids)[0]
     can_move = user.has_perm("appointments.change_appointment")
-    detail_url, move_url = _url_of("appointments:detail"), _url_of("appointments:move")
+    detail_url, move_url = url_of("appointments:detail"), url_of("appointments:move")
     by_slot = {}
     for appointment in appointments:
         by_slot.setdefault(appointment.starts_at, []).append({

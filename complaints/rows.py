@@ -12,10 +12,10 @@ import functools
 import zoneinfo
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import gettext as _
 
+from aftersales.links import url_of
 from aftersales.models import Department, Store, User, localized_name
 from aftersales.prepared import fetch_prepared
 from customers.models import Customer, ServiceVisit, Vehicle
@@ -103,9 +103,6 @@ class _Spans:
         return self.comma.join(parts) or self.word("minute", 0)
 
 
-_SENTINEL_PK = 987654321
-
-
 def complaint_rows(ids, now, answers=None) -> list[ComplaintRow]:
     """The rows of the complaints `ids`, in that order, as of `now` (what is overdue, the time
     left). `answers`: {id: (answered_at, answered_by)} for the inbox's answered table."""
@@ -120,7 +117,7 @@ def complaint_rows(ids, now, answers=None) -> list[ComplaintRow]:
             ("status", Complaint.Status.choices), ("channel", Complaint.Channel.choices),
         )
     }
-    link = reverse("complaints:detail", args=[_SENTINEL_PK])
+    link = url_of("complaints:detail")
     span, late_by, left = _Spans(), _("overdue by %(time)s"), _("%(time)s left")
     zones, answers, rows = {}, answers or {}, []
     for pk in ids:
@@ -137,7 +134,7 @@ def complaint_rows(ids, now, answers=None) -> list[ComplaintRow]:
             due_note = late_by % {"time": span(now - due_at)} if overdue else left % {"time": span(due_at - now)}
         answered_at, answered_by = answers.get(pk, (None, ""))
         rows.append(ComplaintRow(
-            pk=pk, number=number, url=link.replace(str(_SENTINEL_PK), str(pk)),
+            pk=pk, number=number, url=link(pk),
             store_name=store_name, customer_name=customer_name, plate=plate, severity=severity, rounds=rounds,
             registered_text=f"{created_at.astimezone(zone):%Y-%m-%d %H:%M}",
             category_label=labels["category"][category], severity_label=labels["severity"][severity],

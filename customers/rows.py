@@ -3,8 +3,9 @@
 were the largest part of the list's time (the KPI figures' drill-down to repair orders)."""
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils import formats, timezone
+
+from aftersales.links import url_of
 
 
 @dataclass(slots=True)
@@ -23,8 +24,7 @@ class RepairOrderRow:
 
 def repair_order_rows(visits) -> list[RepairOrderRow]:
     """`visits` read with their customer, vehicle and advisor."""
-    # One reverse for the page: the customer's id is the only part that changes.
-    file_url = reverse("customers:detail", args=[0]).removesuffix("0/")
+    file_url = url_of("customers:detail")
     return [
         RepairOrderRow(
             pk=visit.pk,
@@ -32,7 +32,7 @@ def repair_order_rows(visits) -> list[RepairOrderRow]:
             repair_type_label=str(visit.get_repair_type_display()),
             status_label=str(visit.get_status_display()),
             opened_text=timezone.localtime(visit.opened_at).strftime("%Y-%m-%d %H:%M"),
-            customer_url=f"{file_url}{visit.customer_id}/",
+            customer_url=file_url(visit.customer_id),
             customer_name=visit.customer.name,
             vehicle=str(visit.vehicle),
             advisor_name=str(visit.advisor) if visit.advisor_id else (visit.advisor_name or "—"),

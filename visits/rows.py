@@ -6,7 +6,8 @@ of 23 at scale 1): each cell a variable lookup through four objects, a filter an
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.urls import reverse
+
+from aftersales.links import url_of
 
 
 @dataclass(slots=True)
@@ -30,8 +31,7 @@ class FollowUpRow:
 def followup_rows(followups) -> list[FollowUpRow]:
     """`followups` as read by `selectors.followup_list_page` (store, rule, customer, vehicle,
     repair order with its advisor, survey joined)."""
-    # One reverse for the page: the customer's id is the only part that changes.
-    file_url = reverse("customers:detail", args=[0]).removesuffix("0/")
+    file_url = url_of("customers:detail")
     rows = []
     for followup in followups:
         visit = followup.visit
@@ -43,7 +43,7 @@ def followup_rows(followups) -> list[FollowUpRow]:
             pk=followup.pk,
             due_text=followup.due_on.isoformat(),
             store_name=followup.store.name,
-            customer_url=f"{file_url}{followup.customer_id}/",
+            customer_url=file_url(followup.customer_id),
             customer_name=followup.customer.name,
             masked_mobile=followup.customer.masked_mobile,
             plate=followup.vehicle.plate,
