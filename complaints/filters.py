@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 import customers.selectors as customer_selectors
 from aftersales.choices import SharedChoices
-from aftersales.filters import BootstrapWidgets
+from aftersales.filters import BootstrapWidgets, LightFilterCopies
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import clean_text, halfwidth
 
@@ -17,7 +17,7 @@ from .models import Complaint
 OPEN = "open"
 
 
-class ComplaintFilter(BootstrapWidgets, django_filters.FilterSet):
+class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
     """The complaint list's filters, over the complaints of the stores the user may see.
 
     `ComplaintFilter(request.GET, request=request)`: the stores and departments the user may

@@ -3,7 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.filters import BootstrapWidgets
+from aftersales.filters import BootstrapWidgets, LightFilterCopies
 from aftersales.models import Store
 from aftersales.scoping import for_user
 from aftersales.widget_rendering import ManyOptionsSelect
@@ -35,7 +35,7 @@ def _advisors(request):
     ).distinct().order_by("full_name")
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(LightFilterCopies, django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     loyalty_tier = django_filters.ChoiceFilter(label=_("Loyalty tier"), choices=LoyaltyTier.choices)
     churn_risk = django_filters.BooleanFilter(
@@ -65,7 +65,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=agreed) if value else queryset.exclude(pk__in=agreed)
 
 
-class ServiceVisitFilter(BootstrapWidgets, django_filters.FilterSet):
+class ServiceVisitFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores, widget=ManyOptionsSelect)
     advisor = django_filters.ModelChoiceFilter(label=_("Service advisor"), queryset=_advisors,
                                                widget=ManyOptionsSelect)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.choices import SharedChoices
-from aftersales.filters import BootstrapWidgets
+from aftersales.filters import BootstrapWidgets, LightFilterCopies
 from aftersales.models import Store
 from aftersales.scoping import for_user
 from aftersales.widget_rendering import ManyOptionsSelect
@@ -41,7 +41,7 @@ def _survey_kpi_choices():
     return choices
 
 
-class _StaffListFilter(BootstrapWidgets, django_filters.FilterSet):
+class _StaffListFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
     """Over the records of the stores the user may see (read once: one query), with Bootstrap's
     classes on the widgets."""
 

@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.filters import LightFilterCopies
 from aftersales.models import Store
 from aftersales.scoping import for_user
 
@@ -12,7 +13,7 @@ def _stores(request):
     return for_user(Store.objects.all(), request.user) if request else Store.objects.none()
 
 
-class OutboundMessageFilter(django_filters.FilterSet):
+class OutboundMessageFilter(LightFilterCopies, django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=KIND_CHOICES)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=OutboundMessage.Status.choices)
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
