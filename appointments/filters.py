@@ -3,17 +3,21 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.choices import SharedChoices
+from aftersales.filters import BootstrapWidgets, LightFilterCopies
 from aftersales.models import Store
 from aftersales.scoping import for_user
+from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import plate_key
 
 from .models import Appointment
 
 
-class AppointmentFilter(django_filters.FilterSet):
-    """The appointment list over the user's stores."""
+class AppointmentFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
+    """The appointment list over the user's stores (their ids and names read once, as plain
+    values, for the store filter's choices)."""
 
-    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=Store.objects.none())
+    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id", widget=ManyOptionsSelect)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Appointment.Status.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Appointment.Source.choices)
     plate = django_filters.CharFilter(label=_("Plate"), method="filter_plate")
@@ -38,9 +42,9 @@ class AppointmentFilter(django_filters.FilterSet):
         fields = ["store", "status", "source", "plate", "day", "kpi", "advisor"]
 
     def __init__(self, data=None, *, request):
-        stores = for_user(Store.objects.all(), request.user)
         super().__init__(data, queryset=for_user(Appointment.objects.all(), request.user), request=request)
-        self.filters["store"].queryset = stores
+        self.filters["store"].extra["choices"] = SharedChoices(
+            for_user(Store.objects.all(), request.user).order_by("code").values_list("pk", "name"))
 
     def filter_kpi(self, queryset, name, value):
         from .selectors import DUE_FILTERS

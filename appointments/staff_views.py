@@ -22,6 +22,7 @@ from .exports import export_appointments
 from .filters import AppointmentFilter
 from .forms import BookingForm, CancelForm, MoveForm, PartForm, PlateForm, local_input
 from .models import AdvisorNotice, Appointment, IllegalTransition
+from .rows import appointment_rows
 
 
 def _store_for(request, code):
@@ -171,7 +172,8 @@ def move(request, pk):
 def appointment_list(request):
     filtered = AppointmentFilter(request.GET, request=request)
     page = selectors.list_page(filtered.qs, cursor=request.GET.get("after"))
-    return render(request, "appointments/list.html", {"filter": filtered, "page": page})
+    return render(request, "appointments/list.html",
+                  {"filter": filtered, "page": page, "rows": appointment_rows(page)})
 
 
 @permission_required("appointments.export_appointments", raise_exception=True)

@@ -1,5 +1,8 @@
 import datetime as dt
 import io
+import re
+
+import pytest
 
 from django.urls import reverse
 from django.utils import timezone
@@ -102,19 +105,19 @@ def test_another_stores_appointment_is_not_found(client, store_a, store_b, perso
     assert client.post(reverse("appointments:act", args=[appointment.pk, "cancel"]), {"reason": "x"}).status_code == 404
 
 
-def test_list_in_a_fixed_number_of_queries_and_export(client, store_a, personas, django_assert_max_num_queries):
+def test_list_in_a_fixed_number_of_queries_and_export(client, store_a, personas, django_assert_num_queries):
     supervisor = personas["cs_supervisor"]
     client.force_login(supervisor)
     for minutes in (0, 15):
         book(store_a, supervisor, starts_at=tomorrow(store_a) + dt.timedelta(minutes=minutes), now=timezone.now())
     url = reverse("appointments:list")
     client.get(url)
-    with django_assert_max_num_queries(20) as queries:
+    # The user, the stores to choose from, the page's ids, its rows.
+    with django_assert_num_queries(4):
         client.get(url)
-    count = len(queries)
     for minutes in (30, 45, 60):
         book(store_a, supervisor, starts_at=tomorrow(store_a) + dt.timedelta(minutes=minutes), now=timezone.now())
-    with django_assert_max_num_queries(count):
+    with django_assert_num_queries(4):
         page = client.get(url)
     assert page.content.decode().count('data-testid="row"') == 5
     export = client.get(reverse("appointments:export"))
@@ -184,3 +187,45 @@ def test_the_list_reads_its_rows_by_id_in_one_statement_whatever_the_filters(
         rows = page.content.decode().split('data-testid="row"')[1:]
         assert len(rows) == 2 and first.vehicle.plate in rows[1] and first.customer.name in rows[1]
     assert statements[0] == statements[1]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_appointment_row_shows_its_cells_in_the_user_s_language(client, store_a, personas, language):
+    from django.utils import translation
+
+    from aftersales.tests.factories import CustomerFactory
+
+    supervisor, advisor = personas["cs_supervisor"], personas["advisor"]
+    supervisor.language = language
+    supervisor.save(update_fields=["language"])
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store_a, name="王<五>"), plate="京A12345")
+    starts_at = tomorrow(store_a, 9, 30)
+    appointment = book(store_a, supervisor, starts_at=starts_at, vehicle=vehicle, advisor=advisor,
+                       source=Appointment.Source.ONLINE, now=timezone.now())
+    client.force_login(supervisor)
+    body = client.get(reverse("appointments:list")).content.decode()
+    [row] = re.findall(r'<tr data-testid="row">(.*?)</tr>', body, re.S)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    with translation.override(language):
+        labels = [str(appointment.get_source_display()), str(appointment.get_status_display())]
+    # The time in the store's zone (the page's); the name escaped.
+    assert cells == [f"{starts_at:%Y-%m-%d %H:%M}", store_a.name, "京A12345", "王&lt;五&gt;", "常规保养", str(advisor),
+                     *labels]
+    assert f'href="{reverse("appointments:detail", args=[appointment.pk])}"' in row
+
+
+def test_the_store_filter_offers_only_the_users_stores_and_narrows_the_list(client, store_a, store_b, personas):
+    from aftersales.tests.factories import UserFactory
+
+    user = UserFactory(role="cs_supervisor", stores=[store_a, store_b])
+    mine = book(store_a, user, starts_at=tomorrow(store_a), now=timezone.now())
+    book(store_b, user, starts_at=tomorrow(store_b), now=timezone.now())
+    client.force_login(user)
+    page = client.get(reverse("appointments:list"), {"store": store_a.pk}).content.decode()
+    assert page.count('data-testid="row"') == 1 and mine.vehicle.plate in page
+    assert f'<option value="{store_a.pk}" selected>{store_a.name}</option>' in page
+    assert f'<option value="{store_b.pk}">{store_b.name}</option>' in page
+    client.force_login(personas["cs_supervisor"])  # of store a only
+    refused = client.get(reverse("appointments:list"), {"store": store_b.pk}).content.decode()
+    assert f'value="{store_b.pk}"' not in refused
+    assert refused.count('data-testid="row"') == 1
