@@ -6,6 +6,7 @@ of 23 at scale 1): each cell a variable lookup through four objects, a filter an
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 
 from aftersales.links import url_of
 
@@ -56,3 +57,17 @@ def followup_rows(followups) -> list[FollowUpRow]:
             overall="" if survey is None else str(survey.overall or "—"),
         ))
     return rows
+
+
+def queue_rows(items) -> list[dict]:
+    """The queue page's items (`selectors.queue`) with their cells as text, for the Jinja2
+    template that writes them (`jinja2/visits/queue_rows.html`): the due day, the retry time in
+    the current time zone, the call's link."""
+    call_url = url_of("visits:call")
+    for item in items:
+        retry_at = item["retry_at"]
+        item.update(
+            url=call_url(item["pk"]), due_text=item["due_on"].strftime("%m-%d"),
+            retry_text=timezone.localtime(retry_at).strftime("%m-%d %H:%M") if retry_at else "",
+        )
+    return items

@@ -23,6 +23,7 @@ from . import filters, selectors, services
 from .services import call_outcomes
 from .forms import AssignForm, CallOutcomeForm, DayForm, SurveyForm
 from .models import CallAttempt, EndOfDayReport, FollowUp, QUESTIONS
+from .rows import queue_rows
 from .services.calls import questions_to_ask
 
 
@@ -49,6 +50,7 @@ def queue(request):
     stores, chosen = _chosen_stores(request)
     now = timezone.now()
     context = selectors.queue(stores=chosen, today=timezone.localdate(now), now=now)
+    queue_rows(context["items"])
     context.update(
         stores=stores, chosen=chosen, several_stores=len(stores) > 1, now=now, today=timezone.localdate(now),
         my_call=services.queue.current_claim(request.user, now),

@@ -51,6 +51,35 @@ def test_queue_page_runs_a_fixed_number_of_queries(client, personas, store_a, dj
     assert len(response.context["items"]) == 16
 
 
+@pytest.mark.parametrize("language,overdue_label,retry_label", [
+    ("zh-hans", "已逾期", "重拨时间"), ("en", "Overdue", "Retry at")])
+def test_a_queue_row_shows_its_cells_in_the_user_s_language(client, personas, store_a, language, overdue_label,
+                                                            retry_label):
+    import re
+
+    agent = personas["cs_agent"]
+    agent.language = language
+    agent.save(update_fields=["language"])
+    followup = due_call(store_a, days_ago=5)
+    retry = timezone.now() + dt.timedelta(hours=2)
+    FollowUp.objects.filter(pk=followup.pk).update(next_call_at=retry, attempt_count=2, assigned_to=agent)
+    customer = followup.customer
+    customer.name = "王<五>"
+    customer.save(update_fields=["name"])
+    client.force_login(agent)
+    body = client.get(reverse("visits:queue")).content.decode()
+    [row] = re.findall(r'<tr data-testid="queue-item" class="table-danger">(.*?)</tr>', body, re.S)
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    followup.refresh_from_db()
+    due, plate = followup.due_on, followup.vehicle.plate
+    assert cells[0] == f"{due:%m-%d} {overdue_label}"
+    assert cells[1] == "王&lt;五&gt;" and cells[2] == plate
+    assert followup.visit.order_no in cells[3]
+    assert cells[5].startswith(f"{retry_label} {timezone.localtime(retry):%m-%d %H:%M}")
+    assert str(agent) in cells[5] and cells[5].endswith("2×")
+    assert f'href="{reverse("visits:call", args=[followup.pk])}"' in row
+
+
 def test_htmx_refresh_returns_only_the_queue_body(client, personas, store_a):
     due_call(store_a)
     client.force_login(personas["cs_agent"])
