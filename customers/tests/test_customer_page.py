@@ -125,3 +125,23 @@ def test_history_of_a_customer_masks_the_mobile(client, personas, customer):
     client.force_login(personas["cs_supervisor"])
     body = client.get(reverse("object_history", args=["customers", "customer", customer.pk])).content.decode()
     assert "137****1111" in body and "13700001111" not in body
+
+
+def test_the_consent_form_shows_each_field_with_its_label_and_records_an_answer(client, personas, customer):
+    import re
+
+    from customers.models import CustomerConsent
+
+    client.force_login(personas["cs_supervisor"])
+    body = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    form = body[body.index(f'action="{reverse("customers:consent", args=[customer.pk])}"'):]
+    form = form[:form.index("</form>")]
+    for name in ("channel", "granted", "method"):
+        assert re.search(rf'<label class="form-label small mb-1" for="id_{name}">[^<]+</label>\s*'
+                         rf'<select name="{name}" class="form-select form-select-sm"', form), name
+    assert re.search(r'<input type="text" name="note" class="form-control form-control-sm"', form)
+    response = client.post(reverse("customers:consent", args=[customer.pk]),
+                           {"channel": "marketing", "granted": "True", "method": "phone", "note": "电话确认"})
+    assert response.status_code == 302
+    consent = CustomerConsent.objects.get(customer=customer, channel="marketing")
+    assert consent.granted and consent.note == "电话确认"
