@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -143,3 +144,32 @@ def test_the_appointment_page_links_its_repair_order_in_the_customer_file(client
     text = client.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
     file_url = reverse("customers:detail", args=[appointment.customer_id])
     assert f'href="{file_url}#visit-{visit.pk}">RO-APPT-2</a>' in text
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_day_book_slot_shows_its_load_and_appointments_in_the_user_s_language(client, store_a, personas, language):
+    import re
+
+    from django.utils import translation
+
+    from aftersales.tests.factories import VehicleFactory
+
+    advisor = personas["advisor"]
+    advisor.language, advisor.full_name = language, "李<顾问>"
+    advisor.save(update_fields=["language", "full_name"])
+    day, ten = tomorrow_ten(store_a)
+    appointment = book(store_a, advisor, starts_at=ten, advisor=advisor, now=timezone.now(),
+                       vehicle=VehicleFactory(owner__store=store_a, plate="京A12345"))
+    client.force_login(advisor)
+    body = client.get(reverse("appointments:day_book"), {"day": day.isoformat()}).content.decode()
+    [slot] = re.findall(r'<tr data-testid="slot" data-time="10:00" data-left="(\d+)">(.*?)</tr>', body, re.S)
+    left, cells = slot
+    with translation.override(language):
+        status, move, book_label = str(appointment.get_status_display()), translation.gettext("Move"), \
+            translation.gettext("Book")
+    text = " ".join(re.sub(r"<[^>]+>", " ", cells).split())
+    assert re.search(rf'data-testid="slot-load">1 / {int(left) + 1}</span>', cells)
+    assert f"京A12345 · 常规保养 · 李&lt;顾问&gt; · {status} {move}" in text
+    assert f'href="{reverse("appointments:detail", args=[appointment.pk])}"' in cells
+    assert f'hx-get="{reverse("appointments:move", args=[appointment.pk])}"' in cells
+    assert f"?store={store_a.code}&amp;at={day.isoformat()}T10:00" in cells and book_label in text
