@@ -11,3 +11,11 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def jinja(context, name):
     return mark_safe(engines["jinja2"].get_template(name).template.render(context.flatten()))
+
+
+@register.simple_tag(takes_context=True)
+def navbar(context):
+    """The staff pages' top bar (jinja2/navbar.html) from `aftersales.navigation.navbar`."""
+    from aftersales.navigation import navbar as navbar_context
+
+    return mark_safe(engines["jinja2"].get_template("navbar.html").template.render(navbar_context(context)))

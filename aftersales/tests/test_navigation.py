@@ -71,3 +71,31 @@ def test_the_menu_of_the_current_page_is_marked_active(client, personas):
     client.force_login(personas["cs_supervisor"])
     menu = client.get(reverse("complaints:triage")).context["navigation_menu"]
     assert [entry["key"] for entry in menu if entry["active"]] == ["complaints"]
+
+
+@pytest.mark.parametrize("language,brand,logout,placeholder", [
+    ("zh-hans", "售后服务管理系统", "退出登录", "姓名、手机号、车牌、车架号"), ("en", "After-sales", "Log out", "Name, mobile, plate, VIN")])
+def test_the_top_bar_speaks_the_user_s_language_and_posts_with_the_csrf_token(client, personas, language, brand,
+                                                                              logout, placeholder):
+    import re
+
+    from django.utils import translation
+
+    user = personas["cs_supervisor"]
+    user.language = language
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    response = client.get(reverse("customers:list"), {"tier": "vip"})
+    bar = response.content.decode().split('<main', 1)[0]
+    token = response.context["csrf_token"]
+    assert f'<a class="navbar-brand" href="{reverse("home")}">{brand}</a>' in bar
+    assert f'placeholder="{placeholder}"' in bar
+    assert re.search(rf'<form method="post" action="{reverse("logout")}">\s*<input type="hidden" '
+                     rf'name="csrfmiddlewaretoken" value="{token}">\s*<button type="submit" class="dropdown-item">'
+                     rf'{logout}</button>', bar)
+    assert f'<input type="hidden" name="next" value="{reverse("customers:list")}?tier=vip">' in bar
+    pressed = re.findall(r'lang="([^"]+)"\s+class="btn btn-sm btn-light"\s+aria-pressed="true"', bar)
+    assert pressed == [language]
+    with translation.override(language):
+        assert f'data-testid="user-role">{user.role.label}</h6>' in bar
+    assert 'data-nav="customers" aria-current="page"' in bar
