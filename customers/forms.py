@@ -8,7 +8,7 @@ from aftersales.forms import BoundedModelChoiceField
 from aftersales.scoping import for_user
 
 from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
-from .normalize import clean_mobile_value, clean_text, normalize_mobile, normalize_plate, normalize_vin
+from .normalize import clean_mobile_value, clean_text, normalize_plate, normalize_vin
 from .uploads import check_upload
 
 # Repair orders offered in a document's select (any of the customer's may be chosen).
