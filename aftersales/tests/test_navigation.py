@@ -99,3 +99,16 @@ def test_the_top_bar_speaks_the_user_s_language_and_posts_with_the_csrf_token(cl
     with translation.override(language):
         assert f'data-testid="user-role">{user.role.label}</h6>' in bar
     assert 'data-nav="customers" aria-current="page"' in bar
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed in"])
+def test_the_not_found_page_has_the_top_bar_with_a_user_menu_only_when_signed_in(client, personas, settings,
+                                                                                  signed_in):
+    settings.DEBUG = False
+    if signed_in:
+        client.force_login(personas["cs_agent"])
+    response = client.get("/no-such-page/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert 'data-testid="language-switch"' in body
+    assert ('data-testid="user-menu"' in body) is signed_in
