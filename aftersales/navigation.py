@@ -217,29 +217,37 @@ NAVBAR_TEXT = {
     "password": _("Change password"),
     "logout": _("Log out"),
 }
-NAVBAR_URLS = {"home": "home", "search": "customers:search", "set_language": "set_language",
-               "password_change": "password_change", "logout": "logout"}
+NAVBAR_URLS = {"home": "home", "search": "customers:search", "password_change": "password_change",
+               "logout": "logout"}
 
 
 def navbar(context) -> dict:
     """What the staff pages' top bar shows (`{% navbar %}`, written by Jinja2: through Django's
     engine the bar cost every page more than most of its queries)."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
+    user = getattr(context.get("request"), "user", None)
     signed_in = user is not None and user.is_authenticated
     urlconf, prefix = get_urlconf(settings.ROOT_URLCONF), get_script_prefix()
-    current = translation.get_language()
     role = user.role if signed_in else None
-    return {
+    return language_switch(context) | {
         "menu": context.get("navigation_menu") or [],
         "text": NAVBAR_TEXT,
         "urls": {key: _url(name, urlconf, prefix) for key, name in NAVBAR_URLS.items()},
         "can_search": signed_in and user.has_perm("customers.view_customer"),
-        "csrf_token": context.get("csrf_token") or "",
-        "next_path": request.get_full_path() if request is not None else "",
-        "languages": [{"code": code, "name_local": name, "current": code == current} for code, name in _languages()],
         "user_name": str(user) if signed_in else "",
         "role_label": role.label if role else "",
+    }
+
+
+def language_switch(context) -> dict:
+    """What the language switch shows (jinja2/language_switch.html), on the staff pages' bar and
+    on the login and public pages: the languages, the current one marked, and the page to return to."""
+    request = context.get("request")
+    current = translation.get_language()
+    return {
+        "csrf_token": context.get("csrf_token") or "",
+        "next_path": request.get_full_path() if request is not None else "",
+        "set_language_url": _url("set_language", get_urlconf(settings.ROOT_URLCONF), get_script_prefix()),
+        "languages": [{"code": code, "name_local": name, "current": code == current} for code, name in _languages()],
     }
 
 

@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def jinja(context, name):
-    return mark_safe(engines["jinja2"].get_template(name).template.render(context.flatten()))
+    return _render(name, context.flatten())
 
 
 @register.simple_tag(takes_context=True)
@@ -18,4 +18,16 @@ def navbar(context):
     """The staff pages' top bar (jinja2/navbar.html) from `aftersales.navigation.navbar`."""
     from aftersales.navigation import navbar as navbar_context
 
-    return mark_safe(engines["jinja2"].get_template("navbar.html").template.render(navbar_context(context)))
+    return _render("navbar.html", navbar_context(context))
+
+
+@register.simple_tag(takes_context=True)
+def language_switch(context):
+    """The language switch alone (jinja2/language_switch.html), for the login and public pages."""
+    from aftersales.navigation import language_switch as switch_context
+
+    return _render("language_switch.html", switch_context(context))
+
+
+def _render(name, context):
+    return mark_safe(engines["jinja2"].get_template(name).template.render(context))

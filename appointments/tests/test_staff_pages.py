@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from aftersales.tests.cells import cell_texts
 from aftersales.tests.factories import VehicleFactory
 
 from .. import capacity
@@ -205,7 +206,7 @@ def test_an_appointment_row_shows_its_cells_in_the_user_s_language(client, store
     client.force_login(supervisor)
     body = client.get(reverse("appointments:list")).content.decode()
     [row] = re.findall(r'<tr data-testid="row">(.*?)</tr>', body, re.S)
-    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    cells = cell_texts(row)
     with translation.override(language):
         labels = [str(appointment.get_source_display()), str(appointment.get_status_display())]
     # The time in the store's zone (the page's); the name escaped.

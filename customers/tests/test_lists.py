@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from aftersales.tests.cells import cell_texts
 from aftersales.tests.factories import CustomerFactory, ServiceVisitFactory, VehicleFactory
 from customers.loyalty import refresh_loyalty
 from customers.services import record_consent
@@ -138,7 +139,7 @@ def test_a_repair_order_row_shows_its_cells_in_the_user_s_language(client, perso
     client.force_login(supervisor)
     body = client.get(reverse("customers:visit_list")).content.decode()
     [row] = re.findall(r"<tr>\s*<td>RO-ROW-1</td>(.*?)</tr>", body, re.S)
-    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    cells = cell_texts(row)
     with translation.override(language):
         labels = [str(visit.get_repair_type_display()), str(visit.get_status_display())]
     # Opened in the store's time zone (Beijing, UTC+8); the name escaped.
