@@ -172,6 +172,11 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    @staticmethod
+    def name_of(username, full_name, first_name, last_name) -> str:
+        """What __str__ says, from NAME_FIELDS read as values (a list's choices of people)."""
+        return full_name or f"{first_name} {last_name}".strip() or username
+
     @property
     def working_language(self) -> str:
         """What they read in: their chosen language, else the site's (Simplified Chinese)."""

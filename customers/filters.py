@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets, LightFilterCopies
 from aftersales.models import Store
 from aftersales.scoping import for_user
@@ -27,12 +28,13 @@ def _stores(request):
     return for_user(Store.objects.all(), request.user) if request else Store.objects.none()
 
 
-def _advisors(request):
-    if request is None:
-        return get_user_model().objects.none()
-    return get_user_model().objects.filter(
-        groups__name="advisor", stores__in=_stores(request)
-    ).distinct().order_by("full_name")
+def advisor_choices(user) -> SharedChoices:
+    """The service advisors of the user's stores as (id, name), read as values: the list's filter
+    shows only their names, and model instances of every advisor cost more than the query."""
+    User = get_user_model()
+    people = (User.objects.filter(groups__name="advisor", stores__in=for_user(Store.objects.all(), user))
+              .distinct().order_by("full_name", "pk").values_list("pk", *User.NAME_FIELDS))
+    return SharedChoices((pk, User.name_of(*names)) for pk, *names in people)
 
 
 class CustomerFilter(LightFilterCopies, django_filters.FilterSet):
@@ -66,9 +68,12 @@ class CustomerFilter(LightFilterCopies, django_filters.FilterSet):
 
 
 class ServiceVisitFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
-    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores, widget=ManyOptionsSelect)
-    advisor = django_filters.ModelChoiceFilter(label=_("Service advisor"), queryset=_advisors,
-                                               widget=ManyOptionsSelect)
+    """The repair-order list over the user's stores; its stores and advisors are read once, as
+    plain values, for the choices."""
+
+    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id", widget=ManyOptionsSelect)
+    advisor = django_filters.ChoiceFilter(label=_("Service advisor"), choices=[], field_name="advisor_id",
+                                          widget=ManyOptionsSelect)
     repair_type = django_filters.ChoiceFilter(label=_("Repair type"), choices=RepairType.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ServiceVisit.Status.choices)
     opened = django_filters.DateFromToRangeFilter(
@@ -86,6 +91,13 @@ class ServiceVisitFilter(LightFilterCopies, BootstrapWidgets, django_filters.Fil
     class Meta:
         model = ServiceVisit
         fields = ["store", "advisor", "repair_type", "status", "opened", "from_appointment", "counted"]
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = request.user
+        self.filters["store"].extra["choices"] = SharedChoices(
+            for_user(Store.objects.all(), user).order_by("code").values_list("pk", "name"))
+        self.filters["advisor"].extra["choices"] = advisor_choices(user)
 
     def filter_counted(self, queryset, name, value):
         cancelled = ServiceVisit.Status.CANCELLED

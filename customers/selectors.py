@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.db.models.functions import Right
 
 from aftersales.messaging.selectors import messages_for_customer
+from aftersales.models import User
 from aftersales.scoping import for_user
 
 from . import panels
@@ -153,6 +154,17 @@ def search_groups(user, text: str) -> list[tuple[str | None, list[int]]]:
     if name_part is not None:
         add(_ids(customers.filter(name_part)))
     return [(None, found[:SEARCH_LIMIT])]
+
+
+def repair_order_row_source():
+    """The repair orders with what a row of their list shows (`customers.rows`), and only that:
+    their customer's, car's and advisor's other columns (dates above all) cost a page of fifty
+    rows more to read than the rows' query."""
+    return ServiceVisit.objects.select_related("customer", "vehicle", "advisor").only(
+        "order_no", "repair_type", "status", "opened_at", "advisor_name", "amount",
+        "customer__name", "vehicle__plate", "vehicle__vin",
+        *(f"advisor__{name}" for name in User.NAME_FIELDS),
+    )
 
 
 def customers_for_results(ids: list[int]):

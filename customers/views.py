@@ -239,7 +239,7 @@ def visit_list(request):
         request.GET, queryset=for_user_in_order(ServiceVisit.objects.all(), request.user), request=request
     )
     page = keyset_page_by_id(
-        visits.qs, ServiceVisit.objects.select_related("store", "customer", "vehicle", "advisor"),
+        visits.qs, selectors.repair_order_row_source(),
         order=("-opened_at", "-id"), cursor=request.GET.get("after"), size=PAGE_SIZE,
     )
     return render_page(request, "customers/visit_list.html", "customers/partials/visit_rows.html",

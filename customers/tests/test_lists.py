@@ -145,3 +145,34 @@ def test_a_repair_order_row_shows_its_cells_in_the_user_s_language(client, perso
     # Opened in the store's time zone (Beijing, UTC+8); the name escaped.
     assert cells == [*labels, "2026-12-01 01:05", "王&lt;五&gt;", "京A12345", "李顾问", "1234.50", complaint]
     assert f'href="{reverse("customers:detail", args=[visit.customer_id])}"' in row
+
+
+def test_the_advisor_filter_offers_the_advisors_of_the_user_s_stores_by_name(client, personas, make_user, store_a, store_b):
+    make_user("advisor", [store_a], username="adv-named", full_name="周顾问")
+    make_user("advisor", [store_a], username="adv-plain", full_name="")
+    make_user("advisor", [store_b], username="adv-other", full_name="乙店顾问")
+    make_user("cs_agent", [store_a], username="agent-a", full_name="甲店客服")
+    client.force_login(personas["cs_supervisor"])
+    body = client.get(reverse("customers:visit_list")).content.decode()
+    select = re.search(r'<select name="advisor".*?</select>', body, re.S).group(0)
+    labels = re.findall(r"<option value=\"\d+\">([^<]*)</option>", select)
+    # Named by their full name, else their user name; no advisor of another store, nobody else.
+    assert "周顾问" in labels and "adv-plain" in labels
+    assert "乙店顾问" not in labels and "甲店客服" not in labels
+
+
+def test_the_repair_order_list_filters_by_advisor_and_refuses_one_of_another_store(
+    client, personas, make_user, store_a, store_b
+):
+    mine = make_user("advisor", [store_a], username="adv-mine")
+    other = make_user("advisor", [store_b], username="adv-theirs")
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store_a))
+    ServiceVisitFactory(vehicle=vehicle, advisor=mine, order_no="RO-MINE")
+    ServiceVisitFactory(vehicle=vehicle, order_no="RO-NOBODY")
+    client.force_login(personas["cs_supervisor"])
+    url = reverse("customers:visit_list")
+    assert [v.order_no for v in client.get(url, {"advisor": mine.pk}).context["page"]] == ["RO-MINE"]
+    refused = client.get(url, {"advisor": other.pk}).content.decode()
+    # As every filter answers a value it does not offer: said beside the field, and not applied.
+    assert re.search(r'for="id_advisor">[^<]*</label>\s*<select[^>]*>.*?</select>\s*<div class="invalid-feedback d-block">',
+                     refused, re.S)
