@@ -5,10 +5,13 @@ Fifty rows of ten cells through Django's template engine were half the page's ti
 of 23 at scale 1): each cell a variable lookup through four objects, a filter and an escape."""
 from dataclasses import dataclass
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from aftersales.links import url_of
+from aftersales.models import User
+from aftersales.phones import mask_mobile
+
+from .models import FollowUp, FollowUpRule
 
 
 @dataclass(slots=True)
@@ -30,31 +33,31 @@ class FollowUpRow:
 
 
 def followup_rows(followups) -> list[FollowUpRow]:
-    """`followups` as read by `selectors.followup_list_page` (store, rule, customer, vehicle,
-    repair order with its advisor, survey joined)."""
+    """`followups` as read by `selectors.followup_list_page`: dicts of values (the store, rule,
+    customer, car, repair order with its advisor and survey joined), no model instances."""
     file_url = url_of("customers:detail")
+    kind_label = FollowUpRule.labeller()
+    status_labels = dict(FollowUp._meta.get_field("status").flatchoices)
+    outcome_labels = dict(FollowUp._meta.get_field("outcome").flatchoices)
     rows = []
     for followup in followups:
-        visit = followup.visit
-        try:
-            survey = followup.survey
-        except ObjectDoesNotExist:
-            survey = None
+        answered = followup["survey__id"] is not None
         rows.append(FollowUpRow(
-            pk=followup.pk,
-            due_text=followup.due_on.isoformat(),
-            store_name=followup.store.name,
-            customer_url=file_url(followup.customer_id),
-            customer_name=followup.customer.name,
-            masked_mobile=followup.customer.masked_mobile,
-            plate=followup.vehicle.plate,
-            order_no=visit.order_no if visit else "",
-            kind_label=str(followup.rule.label),
-            advisor_name=str(visit.advisor) if visit and visit.advisor_id else "",
-            status_label=str(followup.get_status_display()),
-            outcome_label=str(followup.get_outcome_display()),
-            answered=survey is not None,
-            overall="" if survey is None else str(survey.overall or "—"),
+            pk=followup["id"],
+            due_text=followup["due_on"].isoformat(),
+            store_name=followup["store__name"],
+            customer_url=file_url(followup["customer_id"]),
+            customer_name=followup["customer__name"],
+            masked_mobile=mask_mobile(followup["customer__mobile"]),
+            plate=followup["vehicle__plate"],
+            order_no=followup["visit__order_no"] or "",
+            kind_label=str(kind_label(followup["rule__trigger"], followup["rule__repair_type"])),
+            advisor_name=User.name_of(*(followup[f"visit__advisor__{name}"] for name in User.NAME_FIELDS))
+            if followup["visit__advisor_id"] else "",
+            status_label=str(status_labels.get(followup["status"], followup["status"])),
+            outcome_label=str(outcome_labels.get(followup["outcome"], followup["outcome"])),
+            answered=answered,
+            overall=str(followup["survey__overall"] or "—") if answered else "",
         ))
     return rows
 

@@ -91,6 +91,18 @@ class FollowUpRule(models.Model):
         """What kind of call this rule makes, e.g. "Major overhaul" or "Work declined"."""
         return self.get_repair_type_display() if self.repair_type else self.get_trigger_display()
 
+    @classmethod
+    def labeller(cls):
+        """`label` for rules read as values: a function of (trigger, repair_type), with the
+        choices' tables read once (a list of fifty calls reads no rule instances)."""
+        repair_types = dict(cls._meta.get_field("repair_type").flatchoices)
+        triggers = dict(cls._meta.get_field("trigger").flatchoices)
+
+        def label(trigger, repair_type):
+            return repair_types.get(repair_type, repair_type) if repair_type else triggers.get(trigger, trigger)
+
+        return label
+
 
 class CallPolicy(models.Model):
     """How a store's agents work the queue: the claim lease and the retry limits of calls
