@@ -20,8 +20,9 @@ class AppointmentsConfig(AppConfig):
                           dispatch_uid="appointments_store_defaults")
         from customers import panels
 
-        from . import selectors
+        from . import rows, selectors
         from .calls import register_calls
 
         register_calls()
-        panels.register(panels.FilePart(key="appointments", read=selectors.customer_appointments))
+        panels.register(panels.FilePart(key="appointments", read=selectors.customer_appointments,
+                                        cards={"appointment": rows.appointment_cards}))

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, TextChoices
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import User
+from aftersales.links import url_of
 from aftersales.pagination import keyset_page_by_id
 
 from . import capacity
@@ -266,7 +267,9 @@ CUSTOMER_FILE_LIMIT = 20
 
 def customer_appointments(customer) -> dict:
     """The customer file's part (customers.panels): the latest appointments in the timeline, and
-    which repair order came from which appointment, so the repair order links to it."""
+    which repair order came from which appointment, so the repair order links to it (the
+    timeline's cards: `rows.appointment_cards`)."""
+    detail_url = url_of("appointments:detail")
     appointments = list(
         Appointment.objects.filter(customer=customer)
         .select_related("vehicle", "advisor", "service_type", "visit")
@@ -278,7 +281,7 @@ def customer_appointments(customer) -> dict:
     )
     return {
         "timeline": [("appointment", appointment.starts_at, appointment) for appointment in appointments],
-        "appointment_of_visit": {a.visit_id: a for a in appointments if a.visit_id},
+        "appointment_url_of_visit": {a.visit_id: detail_url(a.pk) for a in appointments if a.visit_id},
     }
 
 

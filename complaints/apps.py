@@ -11,11 +11,12 @@ class ComplaintsConfig(AppConfig):
         from aftersales import health
         from customers import panels
 
-        from . import selectors
+        from . import rows, selectors
         from .calendar import unpublished_years
 
         health.register_calendar(unpublished_years)
 
         panels.register(panels.FilePart(
             key="complaints", read=selectors.customer_file_part, annotate=selectors.with_customer_complaints,
+            cards={"complaint": rows.complaint_cards},
         ))

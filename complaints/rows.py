@@ -11,7 +11,9 @@ import datetime as dt
 import functools
 import zoneinfo
 from dataclasses import dataclass
+from typing import ClassVar
 
+from django.utils import timezone
 from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import gettext as _
 
@@ -147,3 +149,33 @@ def complaint_rows(ids, now, answers=None) -> list[ComplaintRow]:
             answered_by=answered_by or "",
         ))
     return rows
+
+
+@dataclass(slots=True)
+class ComplaintCard:
+    """A complaint in the customer file's timeline (customers.timeline), written by
+    jinja2/complaints/timeline_card.html."""
+
+    template: ClassVar[str] = "complaints/timeline_card.html"
+    url: str
+    number: str
+    category_label: str
+    created_text: str
+    status_label: str
+    open: bool
+    kind_label: str
+
+
+def complaint_cards(complaints, context) -> list[ComplaintCard]:
+    """The file's complaints (`selectors.customer_complaints`) as timeline cards."""
+    detail_url = url_of("complaints:detail")
+    kind_label = _("Complaint")
+    return [
+        ComplaintCard(
+            url=detail_url(complaint.pk), number=complaint.number,
+            category_label=str(complaint.get_category_display()),
+            created_text=timezone.localtime(complaint.created_at).strftime("%Y-%m-%d"),
+            status_label=str(complaint.get_status_display()), open=complaint.is_open, kind_label=kind_label,
+        )
+        for complaint in complaints
+    ]

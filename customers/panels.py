@@ -7,10 +7,12 @@ aftersales.navigation. A part may
 - `annotate` the customer's own query (so its rows come with the customer, at no query of their
   own: complaints do this), and
 - `read(customer)` what it shows: a dict merged into the page's context, whose "timeline" entries
-  (kind, when, object) join the file's timeline (the template names a partial per kind).
+  (kind, when, object) join the file's timeline, and
+- write the entries of its kinds that the timeline shows as cards (`cards`, by kind): objects of
+  text whose `template` (under jinja2/) writes one entry of jinja2/customers/timeline.html.
 """
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class FilePart:
     key: str
     read: Callable[..., dict]
     annotate: Callable | None = None
+    # kind → write(objects, context) → cards, one per object, in order; `context` is the page's.
+    cards: Mapping[str, Callable[..., list]] = field(default_factory=dict)
 
 
 PARTS: dict[str, FilePart] = {}
@@ -44,3 +48,8 @@ def read(customer) -> tuple[list, dict]:
         timeline.extend(extra.pop("timeline", ()))
         context.update(extra)
     return timeline, context
+
+
+def card_writers() -> dict[str, Callable[..., list]]:
+    """Every registered part's card writers, by the kind of entry they write."""
+    return {kind: write for part in PARTS.values() for kind, write in part.cards.items()}

@@ -10,6 +10,7 @@ from aftersales.models import User
 from aftersales.scoping import for_user
 
 from . import panels
+from .timeline import timeline_cards, timeline_text
 from .models import Customer, CustomerConsent, ServiceDocument, ServiceVisit, Vehicle
 from .normalize import (
     PROVINCES,
@@ -209,11 +210,13 @@ def customer_file(customer: Customer, timeline_size: int = TIMELINE_PAGE):
     shown = timeline[:timeline_size]
     more = len(timeline) > timeline_size
     return context | {
+        "timeline_text": timeline_text(),
         "vehicles": vehicles,
         "consents": [
             (channel, label, consents.get(channel)) for channel, label in CustomerConsent.Channel.choices
         ],
-        "timeline": shown,
+        # Written as cards by the apps that own the entries (customers.timeline).
+        "timeline": timeline_cards(shown, context),
         "timeline_older": timeline_size + TIMELINE_PAGE if more else None,
         "customer_messages": messages_for_customer(customer),
         "timeline_truncated": not more and len(visits) > TIMELINE_LIMIT,

@@ -66,9 +66,9 @@ def test_an_old_closed_complaint_is_in_the_timeline_but_raises_no_flag(client, p
 def test_the_timeline_shows_each_complaint_with_number_category_status_and_link(client, personas, customer):
     complaint = complain(customer, personas["cs_supervisor"], category="waiting_time", status="assigned")
     response = page(client, personas["cs_agent"], customer)
-    [entry] = [entry for kind, _when, entry in response.context["timeline"] if kind == "complaint"]
-    assert (entry.pk, entry.number, entry.category, entry.status) == (
-        complaint.pk, complaint.number, "waiting_time", "assigned"
+    [card] = [card for kind, _when, card in response.context["timeline"] if kind == "complaint"]
+    assert (card.url, card.number, card.open) == (
+        reverse("complaints:detail", args=[complaint.pk]), complaint.number, True
     )
     body = response.content.decode()
     assert 'data-testid="timeline-complaint"' in body
