@@ -2,6 +2,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,16 @@ from . import selectors
 from .models import Complaint
 
 OPEN = "open"
+PICK_A_STORE = _("Pick a store first")
+
+
+def picked_store_id(data, store_ids) -> int | None:
+    """The store picked in the filter (`?store=`), if it is one of `store_ids`."""
+    try:
+        picked = int((data or {}).get("store") or 0)
+    except (TypeError, ValueError):
+        return None
+    return picked if picked in store_ids else None
 
 
 class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
@@ -81,12 +92,32 @@ class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filter
             queryset = Complaint.objects.filter(store_id__in=self.store_ids)
         super().__init__(data, queryset, request=request, prefix=prefix)
         several = len(self.stores) > 1
-        self.filters["department"].extra["choices"] = SharedChoices(
-            selectors.department_choices(self.store_ids, with_store=several))
+        self._offer_departments(data, several)
         if several:
             self.filters["store"].extra["choices"] = SharedChoices((s.pk, s.name) for s in self.stores)
+            # Picking a store reloads the department choices with its departments (htmx).
+            self.filters["store"].extra["widget"] = ManyOptionsSelect(attrs={
+                "hx-get": reverse("complaints:department_options"), "hx-trigger": "change",
+                "hx-target": "#id_department", "hx-swap": "innerHTML",
+            })
         else:
             del self.filters["store"]
+
+    def _offer_departments(self, data, several):
+        """The departments of one store: the user's own, or, for a user of several stores, the
+        store picked in the filter; with none picked, none (a group's hundreds of departments in
+        one list were unusable, and most of the form's time). A department asked for without a
+        store (a link from a report) is looked for among all the user's stores."""
+        department = self.filters["department"]
+        picked = picked_store_id(data, self.store_ids) if several else None
+        if not several or picked is not None:
+            department.extra["choices"] = SharedChoices(
+                selectors.department_choices([picked] if several else self.store_ids, with_store=False))
+        elif data and data.get("department"):
+            department.extra["choices"] = SharedChoices(selectors.department_choices(self.store_ids, with_store=True))
+        else:
+            department.extra["choices"] = SharedChoices()
+            department.extra["empty_label"] = PICK_A_STORE
 
     @property
     def chosen_store_ids(self):

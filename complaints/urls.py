@@ -7,6 +7,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", lists.complaint_list, name="list"),
     path("export/", lists.export, name="export"),
+    path("departments/", lists.department_options, name="department_options"),
     path("inbox/", lists.department_inbox, name="inbox"),
     path("triage/", lists.triage_board, name="triage"),
     path("new/", registration.register, name="register"),

@@ -481,9 +481,42 @@ def test_triage_board_shows_no_overdue_complaints_without_red(client, personas):
     assert "text-bg-danger" not in badge and badge.endswith(">0")
 
 
-def test_a_supervisor_of_two_stores_picks_a_department_named_with_its_store(client, make_user, store_a, store_b):
-    DepartmentFactory(store=store_a, name="机修车间")
+def _department_choices(response):
+    return dict(response.context["filter"].form.fields["department"].choices)
+
+
+def test_a_supervisor_of_two_stores_picks_a_store_then_one_of_its_departments(client, make_user, store_a, store_b):
+    workshop = DepartmentFactory(store=store_a, name="机修车间")
     DepartmentFactory(store=store_b, name="钣喷车间")
     client.force_login(make_user("cs_supervisor", [store_a, store_b]))
-    choices = dict(client.get(reverse("complaints:list")).context["filter"].form.fields["department"].choices)
-    assert {"机修车间 · 甲店", "钣喷车间 · 乙店"} <= set(choices.values())
+    url = reverse("complaints:list")
+    # No store picked: no department to pick, and the filter says why.
+    assert _department_choices(client.get(url)) == {"": "请先选择门店"}
+    assert _department_choices(client.get(url, {"store": store_a.pk})) == {"": "---------", workshop.pk: "机修车间"}
+
+
+def test_a_link_naming_a_department_without_its_store_still_filters_by_it(client, make_user, store_a, store_b):
+    supervisor = make_user("cs_supervisor", [store_a, store_b])
+    workshop = DepartmentFactory(store=store_b, name="钣喷车间")
+    complaint(store_b, supervisor, status="assigned", department=workshop)
+    complaint(store_b, supervisor, status="new")
+    client.force_login(supervisor)
+    response = client.get(reverse("complaints:list"), {"department": workshop.pk})
+    assert not response.context["filter"].errors
+    assert response.context["filter"].qs.count() == 1
+
+
+def test_picking_a_store_offers_its_departments_and_never_another_s(client, make_user, store_a, store_b):
+    from aftersales.tests.factories import StoreFactory
+
+    elsewhere = StoreFactory(code="c", name="丙店")
+    DepartmentFactory(store=store_a, name="机修车间")
+    DepartmentFactory(store=elsewhere, name="丙店车间")
+    client.force_login(make_user("cs_supervisor", [store_a, store_b]))
+    url = reverse("complaints:department_options")
+    body = client.get(url, {"store": store_a.pk}).content.decode()
+    assert "机修车间" in body and body.startswith('<option value="">---------</option>')
+    refused = client.get(url, {"store": elsewhere.pk}).content.decode()
+    assert "丙店车间" not in refused and "请先选择门店" in refused
+    list_page = client.get(reverse("complaints:list")).content.decode()
+    assert f'hx-get="{url}"' in list_page and 'hx-target="#id_department"' in list_page

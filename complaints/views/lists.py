@@ -1,13 +1,15 @@
 """The complaint list and its export, the department inbox and the supervisor's triage board."""
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from aftersales.htmx import render_page
 
 from .. import selectors
 from ..exports import export_complaints
-from ..filters import ComplaintFilter
+from ..filters import PICK_A_STORE, ComplaintFilter, picked_store_id
 
 
 @permission_required("complaints.view_complaint", raise_exception=True)
@@ -21,6 +23,19 @@ def complaint_list(request):
     context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores,
                    page_moment=f"{complaints.now.timestamp():.6f}")
     return render_page(request, "complaints/list.html", "complaints/partials/list_rows.html", context)
+
+
+@require_GET
+@permission_required("complaints.view_complaint", raise_exception=True)
+def department_options(request):
+    """The department choices of the list's filter for the store picked in it (an htmx fragment):
+    that store's departments if it is one of the user's, else none."""
+    store_ids = [store.pk for store in selectors.visible_stores(request.user)]
+    picked = picked_store_id(request.GET, store_ids)
+    departments = selectors.department_choices([picked], with_store=False) if picked is not None else []
+    return render(request, "complaints/partials/department_options.html", {
+        "departments": departments, "empty_label": "---------" if departments else PICK_A_STORE,
+    })
 
 
 @permission_required("complaints.export_complaints", raise_exception=True)
