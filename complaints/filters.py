@@ -80,8 +80,9 @@ class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filter
     class Meta:
         model = Complaint
         fields = [
-            "words", "number", "customer", "plate", "category", "department", "severity", "status", "channel",
-            "registered", "overdue", "store", "closed", "kpi",
+            # The store before the department: a user of several stores picks the store first.
+            "words", "number", "customer", "plate", "category", "store", "department", "severity", "status",
+            "channel", "registered", "overdue", "closed", "kpi",
         ]
 
     def __init__(self, data=None, queryset=None, *, request, prefix=None):

@@ -24,8 +24,9 @@ class AnyYesNo(django_filters.widgets.BooleanWidget):
         self.choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
 
 
-def _stores(request):
-    return for_user(Store.objects.all(), request.user) if request else Store.objects.none()
+def store_choices(user) -> SharedChoices:
+    """The user's stores as (id, name), in the order of their codes."""
+    return SharedChoices(for_user(Store.objects.all(), user).order_by("code").values_list("pk", "name"))
 
 
 def advisor_choices(user) -> SharedChoices:
@@ -37,8 +38,11 @@ def advisor_choices(user) -> SharedChoices:
     return SharedChoices((pk, User.name_of(*names)) for pk, *names in people)
 
 
-class CustomerFilter(LightFilterCopies, django_filters.FilterSet):
-    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
+class CustomerFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterSet):
+    """The customer list over the user's stores (their ids and names read once, as plain values,
+    for the store filter's choices)."""
+
+    store = django_filters.ChoiceFilter(label=_("Store"), choices=[], field_name="store_id", widget=ManyOptionsSelect)
     loyalty_tier = django_filters.ChoiceFilter(label=_("Loyalty tier"), choices=LoyaltyTier.choices)
     churn_risk = django_filters.BooleanFilter(
         label=_("Churn risk"), method="filter_churn_risk", widget=AnyYesNo
@@ -55,6 +59,10 @@ class CustomerFilter(LightFilterCopies, django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["store", "loyalty_tier", "churn_risk", "marketing_consent", "do_not_contact", "last_visit"]
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        self.filters["store"].extra["choices"] = store_choices(request.user)
 
     def filter_churn_risk(self, queryset, name, value):
         at_risk = [LoyaltyTier.LAPSING, LoyaltyTier.CHURNED]
@@ -94,10 +102,8 @@ class ServiceVisitFilter(LightFilterCopies, BootstrapWidgets, django_filters.Fil
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
-        user = request.user
-        self.filters["store"].extra["choices"] = SharedChoices(
-            for_user(Store.objects.all(), user).order_by("code").values_list("pk", "name"))
-        self.filters["advisor"].extra["choices"] = advisor_choices(user)
+        self.filters["store"].extra["choices"] = store_choices(request.user)
+        self.filters["advisor"].extra["choices"] = advisor_choices(request.user)
 
     def filter_counted(self, queryset, name, value):
         cancelled = ServiceVisit.Status.CANCELLED

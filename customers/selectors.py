@@ -157,6 +157,14 @@ def search_groups(user, text: str) -> list[tuple[str | None, list[int]]]:
     return [(None, found[:SEARCH_LIMIT])]
 
 
+def customer_list_source(queryset):
+    """The customer list's page query with what a row shows (`customers.rows`), and only that:
+    the customers' search keys and the store's settings are most of their columns."""
+    return queryset.select_related("store").only(
+        "name", "mobile", "do_not_contact", "loyalty_tier", "visit_count", "last_visit_at", "store__name",
+    )
+
+
 def repair_order_row_source():
     """The repair orders with what a row of their list shows (`customers.rows`), and only that:
     their customer's, car's and advisor's other columns (dates above all) cost a page of fifty

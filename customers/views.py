@@ -28,7 +28,7 @@ from .forms import (
     VehicleForm,
 )
 from .models import Customer, ServiceDocument, ServiceVisit, Vehicle
-from .rows import repair_order_rows
+from .rows import customer_rows, repair_order_rows
 from .uploads import download_view
 
 PAGE_SIZE = 50
@@ -79,10 +79,10 @@ def customer_list(request):
         request.GET, queryset=for_user_in_order(Customer.objects.active(), request.user), request=request
     )
     page = keyset_page(
-        customers.qs.select_related("store"), order=("-id",), cursor=request.GET.get("after"), size=PAGE_SIZE
+        selectors.customer_list_source(customers.qs), order=("-id",), cursor=request.GET.get("after"), size=PAGE_SIZE
     )
     return render_page(request, "customers/customer_list.html", "customers/partials/customer_rows.html",
-                       {"filter": customers, "page": page})
+                       {"filter": customers, "page": page, "rows": customer_rows(page)})
 
 
 @permission_required("customers.export_customers", raise_exception=True)

@@ -176,3 +176,35 @@ def test_the_repair_order_list_filters_by_advisor_and_refuses_one_of_another_sto
     # As every filter answers a value it does not offer: said beside the field, and not applied.
     assert re.search(r'for="id_advisor">[^<]*</label>\s*<select[^>]*>.*?</select>\s*<div class="invalid-feedback d-block">',
                      refused, re.S)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_customer_row_shows_its_cells_in_the_user_s_language(client, personas, store_a, language):
+    import datetime as dt
+
+    from django.utils import translation
+
+    from customers.models import Customer
+
+    customer = CustomerFactory(store=store_a, name="赵<六>", mobile="13812345678", do_not_contact=True)
+    Customer.objects.filter(pk=customer.pk).update(
+        loyalty_tier="loyal", visit_count=7, last_visit_at=dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.UTC))
+    supervisor = personas["cs_supervisor"]
+    supervisor.language = language
+    supervisor.save(update_fields=["language"])
+    client.force_login(supervisor)
+    body = client.get(reverse("customers:list")).content.decode()
+    link = f'<a href="{reverse("customers:detail", args=[customer.pk])}">赵&lt;六&gt;</a>'
+    [row] = re.findall(rf"<tr>\s*<td>{re.escape(link)}(.*?)</tr>", body, re.S)
+    with translation.override(language):
+        flag, tier = str(translation.gettext("Do not contact")), str(Customer(loyalty_tier="loyal").get_loyalty_tier_display())
+    # The mobile masked, the last visit on the store's (Beijing) day.
+    assert cell_texts(f"<td>{row}") == [flag, "138****5678", "甲店", tier, "7", "2026-12-01"]
+
+
+def test_the_customer_filter_shows_each_field_with_its_label(client, personas):
+    client.force_login(personas["cs_supervisor"])
+    body = client.get(reverse("customers:list"), {"loyalty_tier": "no-such-tier"}).content.decode()
+    assert re.search(r'<label class="form-label small mb-1" for="id_loyalty_tier">[^<]+</label>', body)
+    assert re.search(r'<select name="store" class="form-select form-select-sm"', body)
+    assert '<div class="invalid-feedback d-block">' in body
