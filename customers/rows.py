@@ -5,6 +5,7 @@ drill-downs to customers and to repair orders)."""
 from dataclasses import dataclass
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from aftersales.links import url_of
 from aftersales.phones import mask_mobile
@@ -33,6 +34,37 @@ def customer_rows(customers) -> list[CustomerRow]:
             loyalty_tier_label=str(customer.get_loyalty_tier_display()), visit_count=customer.visit_count,
             last_visit_text=timezone.localtime(customer.last_visit_at).strftime("%Y-%m-%d")
             if customer.last_visit_at else "—",
+        )
+        for customer in customers
+    ]
+
+
+@dataclass(slots=True)
+class SearchResultRow:
+    pk: int
+    url: str
+    name: str
+    masked_mobile: str
+    loyalty_tier_label: str
+    vehicles: list
+    store_name: str
+    last_visit_text: str
+
+
+def search_result_rows(customers) -> list[SearchResultRow]:
+    """The search box's results (`selectors.customers_for_results`: with their store and cars)."""
+    file_url = url_of("customers:detail")
+    no_visit = gettext("no visit yet")
+    return [
+        SearchResultRow(
+            pk=customer.pk, url=file_url(customer.pk), name=customer.name,
+            masked_mobile=mask_mobile(customer.mobile), loyalty_tier_label=str(customer.get_loyalty_tier_display()),
+            vehicles=[f"{vehicle.plate or vehicle.vin} {vehicle.brand} {vehicle.model}"
+                      for vehicle in customer.vehicles.all()],
+            store_name=customer.store.name,
+            last_visit_text=gettext("last visit %(date)s") % {
+                "date": timezone.localtime(customer.last_visit_at).strftime("%Y-%m-%d")}
+            if customer.last_visit_at else no_visit,
         )
         for customer in customers
     ]

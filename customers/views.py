@@ -28,7 +28,7 @@ from .forms import (
     VehicleForm,
 )
 from .models import Customer, ServiceDocument, ServiceVisit, Vehicle
-from .rows import customer_rows, repair_order_rows
+from .rows import customer_rows, repair_order_rows, search_result_rows
 from .uploads import download_view
 
 PAGE_SIZE = 50
@@ -62,7 +62,7 @@ def search(request):
             response["HX-Redirect"] = target
             return response
         return redirect(target)
-    by_id = {customer.pk: customer for customer in selectors.customers_for_results(matches)}
+    by_id = {row.pk: row for row in search_result_rows(selectors.customers_for_results(matches))}
     results = [by_id[pk] for pk in matches if pk in by_id]
     grouped = [
         (group, SEARCH_GROUP_LABELS[group], [by_id[pk] for pk in ids if pk in by_id])

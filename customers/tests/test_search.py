@@ -152,3 +152,35 @@ def test_the_name_index_keeps_no_pending_list_a_search_would_read_whole():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'customer_name_grams'")
         assert cursor.fetchone()[0] == ["fastupdate=off"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_result_reads_in_the_user_s_language(client, advisor, store_a, language):
+    import datetime as dt
+    import re
+
+    from django.utils import translation
+
+    from customers.models import Customer
+
+    found = CustomerFactory(store=store_a, name="钱<七>", mobile="13912348888")
+    VehicleFactory(owner=found, plate="京B54321", brand="大众", model="帕萨特")
+    other = CustomerFactory(store=store_a, name="钱八", mobile="13700008888")
+    Customer.objects.filter(pk=found.pk).update(
+        loyalty_tier="loyal", last_visit_at=dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.UTC))
+    advisor.language = language
+    advisor.save(update_fields=["language"])
+    client.force_login(advisor)
+    body = client.get(reverse("customers:search"), {"q": "钱"}).content.decode()
+
+    def result(customer):
+        [text] = re.findall(rf'href="{reverse("customers:detail", args=[customer.pk])}">(.*?)</a>', body, re.S)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+
+    with translation.override(language):
+        tier = str(Customer(loyalty_tier="loyal").get_loyalty_tier_display())
+        new_tier = str(Customer.objects.get(pk=other.pk).get_loyalty_tier_display())
+        last_visit = translation.gettext("last visit %(date)s") % {"date": "2026-12-01"}
+        no_visit = translation.gettext("no visit yet")
+    assert result(found) == f"钱&lt;七&gt; 139****8888 {tier} 京B54321 大众 帕萨特 甲店 · {last_visit}"
+    assert result(other) == f"钱八 137****8888 {new_tier} 甲店 · {no_visit}"
