@@ -170,11 +170,12 @@ class User(AbstractUser):
     NAME_FIELDS = ("username", "full_name", "first_name", "last_name")
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.name_of(*(getattr(self, name) for name in self.NAME_FIELDS))
 
     @staticmethod
     def name_of(username, full_name, first_name, last_name) -> str:
-        """What __str__ says, from NAME_FIELDS read as values (a list's choices of people)."""
+        """A user's name from NAME_FIELDS (also read as values, for a list's choices of people):
+        the full name, else the first and last names, else the user name."""
         return full_name or f"{first_name} {last_name}".strip() or username
 
     @property

@@ -9,7 +9,7 @@ through the model, its choices and a filter.
 What a viewer may follow is decided in the templates, from `perms` (the page's permissions), as
 the buttons of the page are."""
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from django.utils import formats, timezone
@@ -46,10 +46,10 @@ class RepairOrderCard:
     appointment_url: str
     work_summary: str
     declined_work: str
-    documents: list = field(default_factory=list)
-    edit_url: str = ""
-    survey_url: str = ""
-    history_url: str = ""
+    documents: list
+    edit_url: str
+    survey_url: str
+    history_url: str
 
 
 @dataclass(slots=True)
@@ -74,7 +74,7 @@ def repair_order_cards(visits, context) -> list[RepairOrderCard]:
     download_url = url_of("customers:document_download")
     appointment_urls = context.get("appointment_url_of_visit", {})
     surveyed = context.get("on_site_surveyed", set())
-    history = _history_url("customers", "servicevisit")
+    history = url_of("object_history", "customers", "servicevisit")
     cards = []
     for visit in visits:
         cards.append(RepairOrderCard(
@@ -108,13 +108,6 @@ def document_cards(documents, context) -> list[DocumentCard]:
                      uploaded_text=local_text(document.uploaded_at, MINUTE), uploaded_by=str(document.uploaded_by))
         for document in documents
     ]
-
-
-def _history_url(app_label, model_name):
-    from django.urls import reverse
-
-    prefix, _zero, suffix = reverse("object_history", args=[app_label, model_name, 0]).rpartition("/0/")
-    return lambda pk: f"{prefix}/{pk}/{suffix}"
 
 
 OWN_CARDS = {"visit": repair_order_cards, "document": document_cards}
