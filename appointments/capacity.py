@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -349,14 +350,50 @@ def _ensure_rows(plan, starts_at, advisor_id):
 
 
 def claim(appointment, *, online=False, plan=None):
-    """Take the appointment's place: one conditional UPDATE per counter, each of which must
-    change exactly one row, else CapacityShort (the caller's transaction then rolls back the
-    counters already taken). Call inside a transaction. `plan`: the day's plan `check_bookable`
-    answered with, so the store's rules are not read twice in one booking."""
+    """Take the appointment's place: each counter taken by one statement that must return its
+    row, else CapacityShort (the caller's transaction then rolls back the counters already
+    taken). Call inside a transaction. `plan`: the day's plan `check_bookable` answered with, so
+    the store's rules are not read twice in one booking.
+
+    A counter row is made by the first booking of its slot or day: an INSERT of the row with
+    this booking counted, which on the row already being there is the conditional UPDATE
+    (`used = used + 1 WHERE used < capacity`); concurrent bookings of the last place queue on the
+    row's lock and all but one find the condition false. Where the plan leaves a new row no room
+    for this booking, the row is made empty and the UPDATE alone decides."""
     store, starts_at, hours = appointment.store, appointment.starts_at, appointment.labour_hours
     day = local(store, starts_at).date()
     if plan is None or not plan.first <= day <= plan.last:
         plan = CapacityPlan(store, day, day, with_load=False)
+    advisor_id = appointment.advisor_id
+    slot_capacity, slot_online = plan.slot_capacity(starts_at), plan.slot_online_capacity(starts_at)
+    day_capacity, day_online = plan.day_hours_capacity(day), plan.day_online_capacity(day)
+    advisor_capacity = plan.advisor_capacity(advisor_id, starts_at) if advisor_id else 0
+    if (slot_capacity < 1 or hours > day_capacity or (online and (slot_online < 1 or day_online < 1))
+            or (advisor_id and advisor_capacity < 1)):
+        return _claim_by_updates(appointment, online=online, plan=plan, day=day)
+    values = {"store": store.pk, "starts_at": starts_at, "day": day, "hours": hours, "online": int(online),
+              "slot_capacity": slot_capacity, "slot_online": slot_online, "day_capacity": day_capacity,
+              "day_online": day_online, "advisor": advisor_id, "advisor_capacity": advisor_capacity}
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SLOT, values)
+        if cursor.fetchone() is None:
+            full = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity")).exists()
+            raise CapacityShort(ONLINE if online and full else RECEPTION)
+        cursor.execute(_CLAIM_DAY, values)
+        if cursor.fetchone() is None:
+            raise CapacityShort(
+                ONLINE if online and not DayLoad.objects.filter(
+                    store=store, day=day, online_used__lt=F("online_capacity")).exists() else WORKSHOP
+            )
+        if advisor_id:
+            cursor.execute(_CLAIM_ADVISOR, values)
+            if cursor.fetchone() is None:
+                raise CapacityShort(ADVISOR)
+
+
+def _claim_by_updates(appointment, *, online, plan, day):
+    """`claim` as rows made first, then one conditional UPDATE per counter."""
+    store, starts_at, hours = appointment.store, appointment.starts_at, appointment.labour_hours
     _ensure_rows(plan, starts_at, appointment.advisor_id)
     slot = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity"))
     if online:
@@ -377,6 +414,39 @@ def claim(appointment, *, online=False, plan=None):
         advisor_id=appointment.advisor_id, starts_at=starts_at, used__lt=F("capacity")
     ).update(used=F("used") + 1) != 1:
         raise CapacityShort(ADVISOR)
+
+
+def _upsert(model, key, inserted, updated, condition):
+    """INSERT of a counter row with this booking counted, or on `key` the conditional UPDATE;
+    RETURNING the row's id only when one of the two happened."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return (f"INSERT INTO {table} AS counter ({', '.join(inserted)}) "
+            f"VALUES ({', '.join(inserted.values())}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updated} WHERE {condition} RETURNING counter.id")
+
+
+_CLAIM_SLOT = _upsert(
+    SlotLoad, ("store_id", "starts_at"),
+    {"store_id": "%(store)s", "starts_at": "%(starts_at)s", "capacity": "%(slot_capacity)s", "used": "1",
+     "online_capacity": "%(slot_online)s", "online_used": "%(online)s"},
+    "used = counter.used + 1, online_used = counter.online_used + EXCLUDED.online_used",
+    "counter.used < counter.capacity AND (EXCLUDED.online_used = 0 OR counter.online_used < counter.online_capacity)",
+)
+_CLAIM_DAY = _upsert(
+    DayLoad, ("store_id", "day"),
+    {"store_id": "%(store)s", "day": "%(day)s", "hours_capacity": "%(day_capacity)s", "hours_used": "%(hours)s",
+     "online_capacity": "%(day_online)s", "online_used": "%(online)s"},
+    "hours_used = counter.hours_used + EXCLUDED.hours_used, online_used = counter.online_used + EXCLUDED.online_used",
+    "counter.hours_used <= counter.hours_capacity - EXCLUDED.hours_used "
+    "AND (EXCLUDED.online_used = 0 OR counter.online_used < counter.online_capacity)",
+)
+_CLAIM_ADVISOR = _upsert(
+    AdvisorSlotLoad, ("advisor_id", "starts_at"),
+    {"store_id": "%(store)s", "advisor_id": "%(advisor)s", "starts_at": "%(starts_at)s",
+     "capacity": "%(advisor_capacity)s", "used": "1"},
+    "used = counter.used + 1",
+    "counter.used < counter.capacity",
+)
 
 
 def release(appointment):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from . import capacity
 from .capacity import BookingRefused, CapacityShort, SlotTaken
-from .models import Appointment, AppointmentTransition, WalkIn
+from .models import ONE_UPCOMING_PER_VEHICLE, Appointment, AppointmentTransition, WalkIn
 
 
 def _check_parties(store, customer, vehicle, service_type, advisor):
@@ -19,6 +19,12 @@ def _check_parties(store, customer, vehicle, service_type, advisor):
         raise BookingRefused(_("Choose a service type of this store."))
     if advisor is not None and not advisor.stores.filter(pk=store.pk).exists():
         raise BookingRefused(_("The advisor must work at this store."))
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint PostgreSQL reported `error` for (psycopg's diagnostics)."""
+    diagnostics = getattr(error.__cause__, "diag", None)
+    return getattr(diagnostics, "constraint_name", None)
 
 
 def book(*, store, customer, vehicle, service_type, starts_at, source, by, advisor=None, note="", now=None,
@@ -37,15 +43,18 @@ def book(*, store, customer, vehicle, service_type, starts_at, source, by, advis
                               starts_at=starts_at, note=note.strip(), created_by=by, created_at=now)
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    appointment.save()
-            except IntegrityError:
-                raise BookingRefused(_("This vehicle already has an upcoming appointment.")) from None
+            appointment.save()
             capacity.claim(appointment, online=online, plan=plan)
             AppointmentTransition.objects.create(appointment=appointment, actor=by, at=now,
                                             kind=AppointmentTransition.Kind.BOOKED, to_status=appointment.status,
                                             to_starts_at=starts_at, note=appointment.note)
+    except IntegrityError as error:
+        # Caught outside the transaction, which is then rolled back whole: no savepoint around
+        # the insert for it (two statements less per booking).
+        appointment.pk = None
+        if _violated_constraint(error) != ONE_UPCOMING_PER_VEHICLE:
+            raise
+        raise BookingRefused(_("This vehicle already has an upcoming appointment.")) from None
     except CapacityShort as short:
         appointment.pk = None
         raise SlotTaken(short.short, capacity.nearest_free(

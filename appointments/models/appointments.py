@@ -25,6 +25,11 @@ class AppointmentQuerySet(StoreScopedQuerySet):
         return self.filter(store=store, starts_at__gte=first, starts_at__lt=last)
 
 
+# The constraint that refuses a second upcoming appointment of one vehicle (by name, for the
+# booking that reports it).
+ONE_UPCOMING_PER_VEHICLE = "appointment_one_upcoming_per_vehicle"
+
+
 @tracked()
 class Appointment(models.Model):
     """A customer's booked visit to a store at a 15-minute slot.
@@ -92,7 +97,7 @@ class Appointment(models.Model):
         constraints = [
             # A vehicle has one upcoming appointment at a time: a second is a duplicate.
             models.UniqueConstraint(fields=["vehicle"], condition=models.Q(status__in=["booked", "confirmed"]),
-                                    name="appointment_one_upcoming_per_vehicle",
+                                    name=ONE_UPCOMING_PER_VEHICLE,
                                     violation_error_message=_("This vehicle already has an upcoming appointment.")),
         ]
         indexes = [

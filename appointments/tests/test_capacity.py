@@ -38,6 +38,34 @@ def test_a_full_slot_refuses_the_next_booking_and_offers_near_times(store_a, adv
     assert SlotLoad.objects.get(store=store_a, starts_at=at(TUESDAY, 10)).used == 4
 
 
+def test_a_booking_takes_each_counter_in_one_statement_and_the_first_makes_the_rows(store_a, advisor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..models import AdvisorSlotLoad, DayLoad
+
+    for expected in (1, 2):
+        with CaptureQueriesContext(connection) as booking:
+            book(store_a, advisor, advisor=advisor, starts_at=at(TUESDAY, 10 + expected))
+        counters = [q["sql"] for q in booking.captured_queries
+                    if any(f'"{model._meta.db_table}"' in q["sql"] for model in (SlotLoad, DayLoad, AdvisorSlotLoad))]
+        assert len(counters) == 3, counters
+        assert SlotLoad.objects.get(store=store_a, starts_at=at(TUESDAY, 10 + expected)).used == 1
+        assert AdvisorSlotLoad.objects.get(advisor=advisor, starts_at=at(TUESDAY, 10 + expected)).used == 1
+        assert DayLoad.objects.get(store=store_a, day=TUESDAY).hours_used == expected * Decimal("1.0")
+
+
+def test_a_booking_the_rules_leave_no_room_for_takes_no_counter(store_a, advisor):
+    from ..models import Appointment, DayLoad
+
+    CapacitySettings.objects.filter(store=store_a).update(online_slot_percent=0)
+    with pytest.raises(SlotTaken) as refused:
+        book(store_a, None, source=Appointment.Source.ONLINE)
+    assert refused.value.short == capacity.ONLINE
+    assert not Appointment.objects.exists()
+    assert not SlotLoad.objects.filter(used__gt=0).exists() and not DayLoad.objects.filter(hours_used__gt=0).exists()
+
+
 def test_peak_slot_takes_half(store_a, advisor):
     book(store_a, advisor, starts_at=at(TUESDAY, 8, 45))
     book(store_a, advisor, starts_at=at(TUESDAY, 8, 45))
