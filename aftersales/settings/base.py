@@ -151,7 +151,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", required=True)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "aftersales.cache.PooledClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "aftersales",
     }
