@@ -8,9 +8,9 @@ from customers.models import MobileReveal
 
 pytestmark = pytest.mark.django_db
 
-# The user, the customer (with what the other apps annotate), vehicles, consents, repair orders,
-# their documents, loose documents, appointments, messages.
-PAGE_QUERIES = 9
+# The user, the customer (with what the other apps annotate), vehicles and consents (one
+# statement), repair orders, their documents, loose documents, appointments, messages.
+PAGE_QUERIES = 8
 
 
 @pytest.fixture
@@ -145,3 +145,30 @@ def test_the_consent_form_shows_each_field_with_its_label_and_records_an_answer(
     assert response.status_code == 302
     consent = CustomerConsent.objects.get(customer=customer, channel="marketing")
     assert consent.granted and consent.note == "电话确认"
+
+
+def test_consents_show_each_answer_with_who_recorded_it_and_vehicles_latest_first(client, personas, customer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from customers import services
+    from customers.models import CustomerConsent, Vehicle
+
+    advisor = personas["advisor"]
+    services.record_consent(customer=customer, channel=CustomerConsent.Channel.SMS, granted=False,
+                            method=CustomerConsent.Method.PHONE, by=advisor)
+    services.record_consent(customer=customer, channel=CustomerConsent.Channel.MARKETING, granted=True,
+                            method=CustomerConsent.Method.DMS, by=None)
+    newer = VehicleFactory(owner=customer, plate="京C11111")
+    Vehicle.objects.filter(pk=newer.pk).update(updated_at=timezone.now() + dt.timedelta(days=1))
+    client.force_login(personas["cs_agent"])
+    body = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+
+    def row(channel):
+        return body.split(f'data-testid="consent-{channel}"')[1].split("</tr>")[0]
+
+    assert "拒绝" in row("sms") and "电话" in row("sms") and str(advisor) in row("sms")
+    assert "同意" in row("marketing") and "DMS" in row("marketing")
+    assert "未征询" in row("service_call")
+    assert body.index("京C11111") < body.index("京B54321")
