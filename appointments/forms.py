@@ -53,7 +53,9 @@ class BookingForm(forms.Form):
 
     def clean_plate(self):
         key = plate_key(self.cleaned_data["plate"])
-        vehicles = Vehicle.objects.filter(store=self.store, plate=key).select_related("owner")
+        # Only what booking checks and writes (the car's and owner's store and ids).
+        vehicles = (Vehicle.objects.filter(store=self.store, plate=key).select_related("owner")
+                    .only("store", "owner", "plate", "owner__store"))
         if self.customer is not None:
             vehicles = vehicles.filter(owner=self.customer)
         vehicle = vehicles.first()

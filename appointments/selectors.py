@@ -203,6 +203,15 @@ def day_book(store, day):
             .order_by("starts_at", "pk"))
 
 
+def day_book_entries(store, day) -> list[dict]:
+    """`day_book` read as values (the day book only shows them): the appointments' pk, time,
+    status, advisor and the names of their car's plate, service type and advisor."""
+    return list(day_book(store, day).values(
+        "pk", "starts_at", "status", "advisor_id", "vehicle__plate", "service_type__name",
+        *(f"advisor__{name}" for name in User.NAME_FIELDS),
+    ))
+
+
 class BoardStatus(TextChoices):
     """What the lobby screen says of a booked customer (seed 001: 欢迎板): read from the
     appointment and its repair order, so reception never keeps a second status by hand."""

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from aftersales.htmx import render_page
-from aftersales.models import Store
+from aftersales.models import Store, User
 from aftersales.links import url_of
 from aftersales.prepared import prepared_reads
 from aftersales.scoping import for_user
 
 from . import capacity, selectors
-from .models import CapacitySettings
+from .models import Appointment, CapacitySettings
 
 BOARD_REFRESH_SECONDS = 30
 
@@ -75,20 +75,23 @@ def day_book_context(store, day, user, rules=None):
     slots and ~100 appointments, and the page is re-rendered after every booking, so per-row
     links, times and permissions are worked out once (the template's lookups were most of the
     page's time)."""
-    appointments = list(selectors.day_book(store, day))
-    advisor_ids = sorted({a.advisor_id for a in appointments if a.advisor_id})
+    appointments = selectors.day_book_entries(store, day)
+    advisor_ids = sorted({a["advisor_id"] for a in appointments if a["advisor_id"]})
     # `rules`: the day's plan without its load, when the request has read it (a booking).
     plan = rules.read_load() if rules is not None else capacity.CapacityPlan(store, day, day)
     plan_day = plan.days(advisor_ids)[0]
     can_move = user.has_perm("appointments.change_appointment")
     detail_url, move_url = url_of("appointments:detail"), url_of("appointments:move")
     by_slot = {}
+    status_label = {value: str(label) for value, label in Appointment.Status.choices}
     for appointment in appointments:
-        by_slot.setdefault(appointment.starts_at, []).append({
-            "pk": appointment.pk, "plate": appointment.vehicle.plate, "service": appointment.service_type.name,
-            "advisor": str(appointment.advisor) if appointment.advisor_id else "",
-            "status": appointment.get_status_display(), "detail_url": detail_url(appointment.pk),
-            "move_url": move_url(appointment.pk) if can_move and appointment.is_upcoming else "",
+        pk, status = appointment["pk"], appointment["status"]
+        by_slot.setdefault(appointment["starts_at"], []).append({
+            "pk": pk, "plate": appointment["vehicle__plate"], "service": appointment["service_type__name"],
+            "advisor": User.name_of(*(appointment[f"advisor__{name}"] for name in User.NAME_FIELDS))
+            if appointment["advisor_id"] else "",
+            "status": status_label[status], "detail_url": detail_url(pk),
+            "move_url": move_url(pk) if can_move and status in Appointment.UPCOMING else "",
         })
     rows = []
     for slot in plan_day.slots:
