@@ -22,7 +22,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from aftersales.models import Department, Store, localized_name
-from aftersales.pagination import keyset_filter, keyset_page
+from aftersales.pagination import keyset_filter, keyset_page, keyset_page_of_keys
 from aftersales.phones import FULLWIDTH_CHARACTERS, HALFWIDTH_CHARACTERS
 from aftersales.scoping import for_user
 import customers.selectors as customer_selectors
@@ -324,22 +324,39 @@ def _first_ids(queryset, order, limit, *more):
 
 LIST_ORDER = ("-created_at", "-id")
 OVERDUE_ORDER = ("due_at", "id")
-# A search over several stores with at most this many matches sorts them itself.
+# A search over several stores for words the statistics misjudge, with at most this many
+# matches, is paged from all its matches (`_page_of_few_matches`).
 FEW_MATCHES = 2000
 
 
-def _newest_of_few(matching, count):
-    """The ids of the `count` newest complaints of `matching` when it has at most FEW_MATCHES,
-    else None (then walking the complaints newest first meets enough matches soon).
+def _page_of_few_matches(queryset, *, now, cursor, size, overdue_limit):
+    """`complaint_page` of a search over several stores whose matches are few (at most
+    FEW_MATCHES), else None: every match read once, in no order (from the words' index and the
+    listed customers'), and its overdue rows, page and cursor taken from them here. One query
+    where the general way runs three over the same matches (a common full name over fifty
+    stores, 281 customers listed to each: 6 + 5 + 1.3 ms).
 
-    Asked for in no order, PostgreSQL reads the matches from the words' index; asked for the
-    newest few of matches it wrongly guesses to be many, it walks every store's complaints
-    newest first (85,000 of them for a two-character name at scale 1: 77 ms; here 11 ms)."""
-    found = list(matching.order_by().values_list("created_at", "pk")[:FEW_MATCHES + 1])
+    Asked for in no order, PostgreSQL reads the matches from the indexes; asked for the newest
+    few of matches it wrongly guesses to be many, it walks every store's complaints newest first
+    (85,000 of them for a two-character name at scale 1: 77 ms)."""
+    found = list(queryset.order_by().values_list("created_at", "id", "status", "due_at", named=True)
+                 [:FEW_MATCHES + 1])
     if len(found) > FEW_MATCHES:
         return None
-    found.sort(reverse=True)
-    return [pk for _created, pk in found[:count]]
+    late = sorted((row.due_at, row.id) for row in found
+                  if row.status in Complaint.OPEN and row.due_at is not None and row.due_at < now)
+    urgent = [pk for _due, pk in late[:overdue_limit]]
+    shown_urgent = set(urgent)
+    page = keyset_page_of_keys([row for row in found if row.id not in shown_urgent], order=LIST_ORDER,
+                               cursor=cursor, size=size)
+    urgent = [] if cursor else urgent
+    rows = complaint_rows(urgent + [row.id for row in page.items], now)
+    return {
+        "rows": rows,
+        "overdue": [row for row in rows if row.pk in shown_urgent],
+        "more_overdue": len(late) > overdue_limit and not cursor,
+        "page": page,
+    }
 
 
 def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_limit=None, searching=False,
@@ -360,9 +377,13 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
 
     `rare_words`: the words are ones PostgreSQL's statistics misjudge
     (`words_misjudged_by_statistics`): over several stores their matches are read first, and
-    sorted here when they are few."""
+    the page taken from them here when they are few."""
     size = size or PAGE_SIZE
     overdue_limit = overdue_limit or OVERDUE_LIMIT
+    if searching and rare_words and len(store_ids) > 1:
+        few = _page_of_few_matches(queryset, now=now, cursor=cursor, size=size, overdue_limit=overdue_limit)
+        if few is not None:
+            return few
     if len(store_ids) == 1:
         # A store's overdue complaints are few: the words are checked on them.
         late = (queryset if few_rows_queryset is None else few_rows_queryset).filter(
@@ -378,10 +399,7 @@ def complaint_page(queryset, *, store_ids, now, cursor=None, size=None, overdue_
     urgent = urgent[:overdue_limit]
     rest = queryset.exclude(pk__in=urgent)
     if searching:
-        matching = keyset_filter(rest, LIST_ORDER, cursor)
-        candidates = _newest_of_few(matching, size + 1) if rare_words and len(store_ids) > 1 else None
-        if candidates is None:
-            candidates = matching.order_by(*LIST_ORDER).values("pk")[: size + 1]
+        candidates = keyset_filter(rest, LIST_ORDER, cursor).order_by(*LIST_ORDER).values("pk")[: size + 1]
     else:
         candidates = first_in_each_store(keyset_filter(rest, LIST_ORDER, cursor), store_ids, LIST_ORDER, size + 1)
         if len(store_ids) > 1:

@@ -254,3 +254,38 @@ def test_the_words_index_keeps_no_pending_list_a_search_would_read_whole():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'complaint_description_grams'")
         assert cursor.fetchone()[0] == ["fastupdate=off"]
+
+
+def test_few_matches_over_several_stores_are_read_once_with_the_overdue_first_and_never_repeated(
+        client, supervisor, store_a, store_b, make_user, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "OVERDUE_LIMIT", 2)
+    monkeypatch.setattr(selectors, "_statistics_grams", frozenset)
+    other = make_user("cs_supervisor", [store_b], username="sup_b")
+    made = [make_complaint(store=store, by=by, description=f"第{n}次发动机抖动")
+            for n, (store, by) in enumerate([(store_a, supervisor), (store_b, other)] * 3)]
+    make_complaint(store=store_a, by=supervisor, description="空调不制冷")
+    now = timezone.now()
+    # Three overdue, the most overdue first: made[4] (3 h), made[1] (2 h), made[2] (1 h).
+    for complaint, hours in ((made[1], 2), (made[4], 3), (made[2], 1)):
+        Complaint.objects.filter(pk=complaint.pk).update(due_at=now - timezone.timedelta(hours=hours))
+    client.force_login(make_user("cs_supervisor", [store_a, store_b], username="sup_both"))
+    url = reverse("complaints:list")
+    with CaptureQueriesContext(connection) as first_page:
+        response = client.get(url, {"words": "抖动"})
+    reads = [q["sql"] for q in first_page.captured_queries if 'FROM "complaints_complaint"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert [row.number for row in response.context["overdue"]] == [made[4].number, made[1].number]
+    assert response.context["more_overdue"]
+    pages, cursor = [[row.number for row in response.context["rows"]]], response.context["page"].next_cursor
+    while cursor:
+        response = client.get(url, {"words": "抖动", "after": cursor})
+        pages.append([row.number for row in response.context["rows"]])
+        assert not response.context["overdue"] and not response.context["more_overdue"]
+        cursor = response.context["page"].next_cursor
+    rest = [c.number for c in Complaint.objects.filter(pk__in=[c.pk for c in made])
+            .exclude(pk__in=[made[4].pk, made[1].pk]).order_by("-created_at", "-id")]
+    assert pages == [[made[4].number, made[1].number, *rest[0:2]], rest[2:4]]
