@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from aftersales.models import User
 from aftersales.pagination import keyset_page_by_id
+from aftersales.prepared import prepared_reads
 from aftersales.scoping import get_for_user_or_404
 from customers.models.service import RepairType, ServiceVisit
 
@@ -67,7 +68,14 @@ def queue(*, stores, today, now, limit=QUEUE_LIMIT):
     PostgreSQL does not spend longer planning the row query than running it."""
     store_ids = [store.pk for store in stores]
     due = FollowUp.objects.in_queue().filter(store_id__in=store_ids, due_on__lte=today)
-    rows = list(due.order_by("due_on", "-priority", "id").values(*_ROW_VALUES)[:limit])
+    # The page's calls by their own index first, then their rows by id: joined to the customer,
+    # car, repair order and complaint, the page's query was planned on every request (1.5-2.3
+    # ms, PostgreSQL never settling on one plan for its values) to run in 0.3 ms; by id it is
+    # planned once per connection (a prepared read).
+    ids = list(due.order_by("due_on", "-priority", "id").values_list("id", flat=True)[:limit])
+    with prepared_reads():
+        by_id = {row["id"]: row for row in FollowUp.objects.filter(pk__any=ids).values(*_ROW_VALUES)}
+    rows = [by_id[pk] for pk in ids if pk in by_id]
     rules = {rule.pk: rule.label for rule in FollowUpRule.objects.filter(store_id__in=store_ids)}
     staff = {
         user.pk: str(user) for user in User.objects.filter(stores__in=store_ids).distinct()
