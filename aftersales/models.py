@@ -178,6 +178,12 @@ class User(AbstractUser):
         the full name, else the first and last names, else the user name."""
         return full_name or f"{first_name} {last_name}".strip() or username
 
+    @classmethod
+    def name_in(cls, row: dict, prefix: str) -> str:
+        """`name_of` a user read as values through a relation: `row` holds `{prefix}username`
+        and the other NAME_FIELDS (e.g. prefix "advisor__")."""
+        return cls.name_of(*(row[f"{prefix}{name}"] for name in cls.NAME_FIELDS))
+
     @property
     def working_language(self) -> str:
         """What they read in: their chosen language, else the site's (Simplified Chinese)."""

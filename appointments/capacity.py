@@ -377,8 +377,7 @@ def claim(appointment, *, online=False, plan=None):
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SLOT, values)
         if cursor.fetchone() is None:
-            full = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity")).exists()
-            raise CapacityShort(ONLINE if online and full else RECEPTION)
+            raise CapacityShort(_slot_short(store, starts_at, online))
         cursor.execute(_CLAIM_DAY, values)
         if cursor.fetchone() is None:
             raise CapacityShort(
@@ -391,6 +390,13 @@ def claim(appointment, *, online=False, plan=None):
                 raise CapacityShort(ADVISOR)
 
 
+def _slot_short(store, starts_at, online):
+    """What was short when a slot's counter refused a booking: its online share when the slot
+    still had room for a booking at reception, else the reception."""
+    room = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity")).exists()
+    return ONLINE if online and room else RECEPTION
+
+
 def _claim_by_updates(appointment, *, online, plan, day):
     """`claim` as rows made first, then one conditional UPDATE per counter."""
     store, starts_at, hours = appointment.store, appointment.starts_at, appointment.labour_hours
@@ -399,8 +405,7 @@ def _claim_by_updates(appointment, *, online, plan, day):
     if online:
         slot = slot.filter(online_used__lt=F("online_capacity"))
     if slot.update(used=F("used") + 1, online_used=F("online_used") + int(online)) != 1:
-        full = SlotLoad.objects.filter(store=store, starts_at=starts_at, used__lt=F("capacity")).exists()
-        raise CapacityShort(ONLINE if online and full else RECEPTION)
+        raise CapacityShort(_slot_short(store, starts_at, online))
     if online:
         if DayLoad.objects.filter(store=store, day=day, online_used__lt=F("online_capacity")).update(
             online_used=F("online_used") + 1

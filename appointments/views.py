@@ -88,8 +88,7 @@ def day_book_context(store, day, user, rules=None):
         pk, status = appointment["pk"], appointment["status"]
         by_slot.setdefault(appointment["starts_at"], []).append({
             "pk": pk, "plate": appointment["vehicle__plate"], "service": appointment["service_type__name"],
-            "advisor": User.name_of(*(appointment[f"advisor__{name}"] for name in User.NAME_FIELDS))
-            if appointment["advisor_id"] else "",
+            "advisor": User.name_in(appointment, "advisor__") if appointment["advisor_id"] else "",
             "status": status_label[status], "detail_url": detail_url(pk),
             "move_url": move_url(pk) if can_move and status in Appointment.UPCOMING else "",
         })

@@ -52,8 +52,7 @@ def followup_rows(followups) -> list[FollowUpRow]:
             plate=followup["vehicle__plate"],
             order_no=followup["visit__order_no"] or "",
             kind_label=str(kind_label(followup["rule__trigger"], followup["rule__repair_type"])),
-            advisor_name=User.name_of(*(followup[f"visit__advisor__{name}"] for name in User.NAME_FIELDS))
-            if followup["visit__advisor_id"] else "",
+            advisor_name=User.name_in(followup, "visit__advisor__") if followup["visit__advisor_id"] else "",
             status_label=str(status_labels.get(followup["status"], followup["status"])),
             outcome_label=str(outcome_labels.get(followup["outcome"], followup["outcome"])),
             answered=answered,
