@@ -10,7 +10,7 @@ from .models import Store
 
 class BootstrapWidgets:
     """A FilterSet mixin: its form's widgets carry Bootstrap's small classes, for lists that write
-    their filter fields with `templates/partials/filter_fields.html` instead of crispy (whose
+    their filter fields with `jinja2/partials/filter_fields.html` instead of crispy (whose
     per-field templates cost a repair-order list 7 ms a request, more than its queries)."""
 
     @property

@@ -21,6 +21,11 @@ INPUT_TEMPLATES = frozenset(
                  "search", "tel", "color", "checkbox", "file")
 )
 SELECT_TEMPLATE = f"{_WIDGETS}select.html"
+TEXTAREA_TEMPLATE = f"{_WIDGETS}textarea.html"
+# The multi-widgets whose template only includes each part's template: a date range (django-
+# filter's DateRangeWidget, "from - to") or Django's own.
+FILTERS_MULTIWIDGET = "django_filters/widgets/multiwidget.html"
+MULTIWIDGET = f"{_WIDGETS}multiwidget.html"
 
 
 def _text(value):
@@ -62,12 +67,36 @@ def render_select(widget: dict) -> str:
     return "".join(parts)
 
 
+def render_textarea(widget: dict) -> str:
+    # django/forms/widgets/textarea.html
+    value = _text(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+def render_multiwidget(template_name, widget: dict) -> str:
+    parts = [render_input(part) for part in widget["subwidgets"]]
+    if template_name == MULTIWIDGET:
+        return "".join(parts)  # {% spaceless %}
+    # Each included input leaves its template's two line ends; a dash follows the first.
+    return "".join(part + ("\n\n-" if n == 0 else "\n\n") for n, part in enumerate(parts)).strip()
+
+
+def _is_input(template_name):
+    return template_name in INPUT_TEMPLATES or template_name == f"{_WIDGETS}input.html"
+
+
 class WidgetRenderer(TemplatesSetting):
     def render(self, template_name, context, request=None):
-        if template_name in INPUT_TEMPLATES or template_name == f"{_WIDGETS}input.html":
+        if _is_input(template_name):
             return mark_safe(render_input(context["widget"]))
         if template_name == SELECT_TEMPLATE:
             return mark_safe(render_select(context["widget"]))
+        if template_name == TEXTAREA_TEMPLATE:
+            return mark_safe(render_textarea(context["widget"]))
+        if template_name in (FILTERS_MULTIWIDGET, MULTIWIDGET) and all(
+            _is_input(part["template_name"]) for part in context["widget"]["subwidgets"]
+        ):
+            return mark_safe(render_multiwidget(template_name, context["widget"]))
         return super().render(template_name, context, request)
 
 

@@ -9,8 +9,9 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def jinja(context, name):
-    return _render(name, context.flatten())
+def jinja(context, name, **values):
+    """`values` are added to the context (`{% jinja "partials/filter_fields.html" show_store=several_stores %}`)."""
+    return _render(name, {**context.flatten(), **values})
 
 
 @register.simple_tag(takes_context=True)

@@ -9,6 +9,8 @@ from django.forms.renderers import DjangoTemplates, TemplatesSetting, get_defaul
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from django_filters.widgets import DateRangeWidget, RangeWidget
+
 from aftersales.widget_rendering import INPUT_TEMPLATES, ManyOptionsSelect, WidgetRenderer
 
 CASES = [
@@ -37,6 +39,47 @@ def test_an_input_renders_as_djangos_own_templates_render_it(widget, value):
     ours = widget.render("field", value, attrs=attrs, renderer=WidgetRenderer())
     django = widget.render("field", value, attrs=attrs, renderer=DjangoTemplates())
     assert ours == django
+
+
+def _range(widget):
+    widget.widgets[0].attrs["class"] = "form-control"
+    return widget
+
+
+def _three_parts():
+    widget = RangeWidget()
+    widget.widgets = (*widget.widgets, forms.TextInput())
+    return widget
+
+
+OTHER_CASES = [
+    (forms.Textarea(attrs={"rows": 3, "class": "form-control"}), "客户说：<刹车> & 异响"),
+    (forms.Textarea(), ""),
+    (forms.Textarea(attrs={"placeholder": gettext_lazy("Number")}), None),
+    (DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"}),
+     slice(dt.date(2026, 12, 1), dt.date(2026, 12, 31))),
+    (DateRangeWidget(attrs={"type": "date"}), None),
+    (_range(RangeWidget()), slice(1, None)),
+    (forms.MultiWidget([forms.TextInput(), forms.NumberInput()]), ["京A", 3]),
+    (_three_parts(), ["a", "b", "c"]),
+    (forms.SplitDateTimeWidget(), dt.datetime(2026, 12, 6, 9, 30)),
+]
+
+
+@pytest.mark.parametrize("widget,value", OTHER_CASES,
+                         ids=[f"{type(w).__name__}-{n}" for n, (w, _v) in enumerate(OTHER_CASES)])
+def test_a_textarea_or_a_range_renders_as_djangos_own_templates_render_it(widget, value):
+    attrs = {"id": "id_field"}
+    ours = widget.render("field", value, attrs=attrs, renderer=WidgetRenderer())
+    django = widget.render("field", value, attrs=attrs, renderer=TemplatesSetting())
+    assert ours == django
+
+
+def test_a_multiwidget_with_a_part_other_than_an_input_goes_through_its_templates():
+    widget = forms.MultiWidget([forms.TextInput(), forms.Select(choices=[("a", "甲")])])
+    ours = widget.render("field", ["x", "a"], attrs={"id": "id_field"}, renderer=WidgetRenderer())
+    assert ours == widget.render("field", ["x", "a"], attrs={"id": "id_field"}, renderer=TemplatesSetting())
+    assert "<select" in ours
 
 
 CHOICES = [("", "---------"), ("bj", "北京店 & <总店>"), ("sh", gettext_lazy("Number")), (3, "三")]
@@ -91,3 +134,13 @@ def test_a_select_of_many_options_renders_as_django_s_select_with_the_project_s_
     ours = ManyOptionsSelect(**options).render("field", value, attrs=attrs)
     template = forms.Select(**options).render("field", value, attrs=attrs, renderer=TemplatesSetting())
     assert ours == template
+
+
+def test_a_form_s_error_list_still_renders_through_its_template():
+    class Note(forms.Form):
+        text = forms.CharField(widget=forms.Textarea)
+
+    form = Note(data={})
+    assert not form.is_valid()
+    html = str(form)
+    assert 'class="errorlist"' in html and "<textarea" in html
