@@ -598,6 +598,30 @@ _BUCKETS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter"
 def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=(), bucket=None) -> list[dict]:
     """Complaint counts of the period in one statement: registrations and closings, one row per
     dimension value (and bucket), each row carrying every count (zero where it has none)."""
+    sql, params = kpi_complaint_statement(store_ids=store_ids, start=start, end=end, zone=zone, by=by, bucket=bucket)
+    from django.db import connections, router
+
+    merged = {}
+    names = [*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS]
+    # Where the ORM would read complaints: the reports replica inside the KPI pages' reads.
+    with connections[router.db_for_read(Complaint)].cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in cursor.fetchall():
+            row = dict(zip([*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS], values, strict=True))
+            key = tuple(row[name] for name in [*by, "bucket"])
+            into = merged.setdefault(key, {name: row[name] for name in [*by, "bucket"]} | dict.fromkeys(
+                names[len(by) + 1:], 0))
+            for name in names[len(by) + 1:]:
+                into[name] += int(row[name] or 0)
+    rows = list(merged.values())
+    if not bucket:
+        for row in rows:
+            row.pop("bucket")
+    return rows
+
+
+def kpi_complaint_statement(*, store_ids, start, end, zone, by=(), bucket=None) -> tuple[str, dict]:
+    """The SQL and parameters of `kpi_complaint_counts`."""
     zone_name = str(zone)
     dims = [KPI_COMPLAINT_DIMENSIONS[name] for name in by]
     cond = kpi_conditions("c", firsts="firsts")
@@ -640,25 +664,7 @@ def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=()
     begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
     finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
     params = {**_KPI_PARAMS, "zone": zone_name, "stores": list(store_ids), "begin": begin, "finish": finish}
-    from django.db import connections, router
-
-    merged = {}
-    names = [*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS]
-    # Where the ORM would read complaints: the reports replica inside the KPI pages' reads.
-    with connections[router.db_for_read(Complaint)].cursor() as cursor:
-        cursor.execute(sql, params)
-        for values in cursor.fetchall():
-            row = dict(zip([*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS], values, strict=True))
-            key = tuple(row[name] for name in [*by, "bucket"])
-            into = merged.setdefault(key, {name: row[name] for name in [*by, "bucket"]} | dict.fromkeys(
-                names[len(by) + 1:], 0))
-            for name in names[len(by) + 1:]:
-                into[name] += int(row[name] or 0)
-    rows = list(merged.values())
-    if not bucket:
-        for row in rows:
-            row.pop("bucket")
-    return rows
+    return sql, params
 
 
 def kpi_complaints_where(figure, *, zone):

