@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -25,6 +24,7 @@ import appointments.selectors as appointment_selectors
 import complaints.selectors as complaint_selectors
 import customers.selectors as customer_selectors
 import visits.selectors as visit_selectors
+from aftersales.links import path_of
 
 PERCENT, SCORE, COUNT, DAYS, POINTS = "percent", "score", "count", "days", "points"
 UNIT_LABELS = {PERCENT: "%", SCORE: pgettext_lazy("unit", "score"), COUNT: pgettext_lazy("unit", "count"),
@@ -151,7 +151,7 @@ SOURCES = {
 
 # --- Drill-downs: the existing lists, filtered to exactly the records a numerator counts ------------
 def _url(name, params):
-    return f"{reverse(name)}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+    return f"{path_of(name)}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
 
 
 def _complaints_registered(kpi):
