@@ -1,5 +1,6 @@
 """The form renderer: Django's templates (TemplatesSetting, so the project's own widget templates
-apply), except for the plain <input> widgets and the selects, which are written here.
+apply), except for the plain <input> widgets, the selects, the text areas and the date ranges,
+which are written here.
 
 A filter form of fifteen fields rendered three templates per input (the widget's, input.html,
 attrs.html): about a fifth of a list page's time. Each is one line of markup, written here to the
