@@ -79,26 +79,6 @@ def calibration():
     yield "bench.calibration.sql_ms", round(min(timed(sql_sum, 3)) * 1000, 1), "ms"
 
 
-def settle(wait_s=120):
-    """Between modules: what the last one wrote is checkpointed and the autovacuum it set off has
-    finished (waited for up to `wait_s`), so the next module's pages do not share the two cores
-    with the last one's background work (the complaint pages measured right after the
-    appointment jobs took up to twice their time alone). Seconds waited, printed as a comment."""
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:
-            cursor.execute("CHECKPOINT")
-        while time.perf_counter() - started < wait_s:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
-            if not cursor.fetchone()[0]:
-                break
-            time.sleep(1)
-    return time.perf_counter() - started
-
-
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.dev")
     import django
@@ -126,7 +106,6 @@ def main(selected):
     # timed as the server runs them.
     settle_startup_heap()
     for module in chosen:
-        print(f"# {module.__name__}: settled in {settle():.1f} s", file=sys.stderr, flush=True)
         for figure, value, unit in module.run(scale()):
             print(f"{figure}: {value} {unit}", flush=True)
     # Again at the end: a machine whose speed changed during the run (a shared host's neighbours)
