@@ -82,8 +82,11 @@ def render_multiwidget(template_name, widget: dict) -> str:
     return "".join(part + ("\n\n-" if n == 0 else "\n\n") for n, part in enumerate(parts)).strip()
 
 
+_INPUTS = INPUT_TEMPLATES | {f"{_WIDGETS}input.html"}
+
+
 def _is_input(template_name):
-    return template_name in INPUT_TEMPLATES or template_name == f"{_WIDGETS}input.html"
+    return template_name in _INPUTS
 
 
 class WidgetRenderer(TemplatesSetting):

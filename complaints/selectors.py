@@ -607,7 +607,7 @@ def kpi_complaint_counts(*, store_ids, start: dt.date, end: dt.date, zone, by=()
     with connections[router.db_for_read(Complaint)].cursor() as cursor:
         cursor.execute(sql, params)
         for values in cursor.fetchall():
-            row = dict(zip([*by, "bucket", *KPI_REGISTERED_COUNTS, *KPI_CLOSED_COUNTS], values, strict=True))
+            row = dict(zip(names, values, strict=True))
             key = tuple(row[name] for name in [*by, "bucket"])
             into = merged.setdefault(key, {name: row[name] for name in [*by, "bucket"]} | dict.fromkeys(
                 names[len(by) + 1:], 0))
