@@ -140,6 +140,13 @@ class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filter
                 and selectors.words_misjudged_by_statistics(self.form.cleaned_data["words"]))
 
     @property
+    def common_words(self):
+        """Whether the words searched for are ones the statistics list as common (in one store,
+        their page is read from its newest complaints)."""
+        return (self.searching and len(self.chosen_store_ids) == 1
+                and selectors.words_common_in_descriptions(self.form.cleaned_data["words"]))
+
+    @property
     def several_stores(self):
         return len(self.stores) > 1
 

@@ -289,3 +289,44 @@ def test_few_matches_over_several_stores_are_read_once_with_the_overdue_first_an
     rest = [c.number for c in Complaint.objects.filter(pk__in=[c.pk for c in made])
             .exclude(pk__in=[made[4].pk, made[1].pk]).order_by("-created_at", "-id")]
     assert pages == [[made[4].number, made[1].number, *rest[0:2]], rest[2:4]]
+
+
+@pytest.mark.parametrize("words", ["抖动", "发动机抖"], ids=["two characters", "four characters"])
+def test_common_words_in_one_store_are_paged_from_its_newest_complaints_then_from_the_index(
+        client, supervisor, store_a, monkeypatch, words):
+    """A page found among the store's newest complaints (RECENT_SCAN of them) is read there; one
+    that is not, from the words' index: the pages are the same either way, newest first."""
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "RECENT_SCAN", 4)
+    monkeypatch.setattr(selectors, "_statistics_grams", lambda: frozenset({"抖动", "发动", "机抖"}))
+    older = [make_complaint(store=store_a, by=supervisor, description=f"第{n}次发动机抖动") for n in range(2)]
+    for _ in range(4):
+        make_complaint(store=store_a, by=supervisor, description="空调不制冷")
+    newer = [make_complaint(store=store_a, by=supervisor, description=f"又一次发动机抖动{n}") for n in range(3)]
+    client.force_login(supervisor)
+    url = reverse("complaints:list")
+    pages, reads, cursor = [], [], None
+    while True:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"words": words, **({"after": cursor} if cursor else {})})
+        pages.append([row.number for row in response.context["rows"]])
+        reads.append(sum('FROM "complaints_complaint"' in q["sql"] for q in queries.captured_queries))
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+    newest_first = [c.number for c in reversed(older + newer)]
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+    # The first page from the newest four (three matches: a page and one more); the second's
+    # newest four after it hold one match, so its page is read again by the index.
+    assert reads[1] == reads[0] + 1
+
+
+@pytest.mark.parametrize("entry,common", [
+    ("刹车 异响", True), ("刹车 抖动", False), ("GRP-001-2026-00007", False), ("京A12345", False),
+    ("1111", False), ("  ", False),
+], ids=["listed words", "a word not listed", "a complaint number", "a plate", "a mobile's last four", "nothing"])
+def test_only_words_of_the_descriptions_the_statistics_list_count_as_common(monkeypatch, entry, common):
+    monkeypatch.setattr(selectors, "_statistics_grams", lambda: frozenset({"刹车", "异响", "11"}))
+    assert selectors.words_common_in_descriptions(entry) is common

@@ -18,7 +18,7 @@ def complaint_list(request):
     context = selectors.complaint_page(
         complaints.qs, store_ids=complaints.chosen_store_ids, now=complaints.now, cursor=request.GET.get("after"),
         searching=complaints.searching, few_rows_queryset=complaints.few_rows_qs,
-        rare_words=complaints.rare_words,
+        rare_words=complaints.rare_words, common_words=complaints.common_words,
     )
     context.update(filter=complaints, now=complaints.now, several_stores=complaints.several_stores,
                    page_moment=f"{complaints.now.timestamp():.6f}")
