@@ -4,7 +4,7 @@ Every list and object view goes through `for_user` or `get_for_user_or_404`; a r
 the user does not belong to behaves as if it did not exist (404), so its existence leaks nothing.
 A model names the path to its store in `STORE_LOOKUP` (default ``"store"``).
 """
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.http import Http404
 
 
@@ -37,6 +37,19 @@ def for_user_in_order(queryset: models.QuerySet, user) -> models.QuerySet:
         return for_user(queryset, user)
     store_ids = list(user.stores.through.objects.filter(user_id=user.pk).values_list("store_id", flat=True))
     return queryset.filter(**{f"{store_lookup(queryset.model)}__in": store_ids})
+
+
+def visible_stores(user, *, active_only=False) -> list:
+    """The stores `user` may see (those `for_user` gives), by code, as Store instances holding
+    `access.STORE_FIELDS` only: what a list page offers in its store filter and scopes its rows
+    by, read from the user's cached access (`access.store_rows`) instead of the database."""
+    from .access import STORE_FIELDS, store_rows
+    from .models import Store
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return [Store.from_db(DEFAULT_DB_ALIAS, STORE_FIELDS, row) for row in store_rows(user)
+            if row[-1] or not active_only]
 
 
 def get_for_user_or_404(queryset_or_model, user, **lookup):

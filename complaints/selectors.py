@@ -24,7 +24,7 @@ from django.utils import timezone
 from aftersales.models import Department, Store, localized_name
 from aftersales.pagination import keyset_filter, keyset_page, keyset_page_of_keys
 from aftersales.phones import FULLWIDTH_CHARACTERS, HALFWIDTH_CHARACTERS
-from aftersales.scoping import for_user
+from aftersales import scoping
 import customers.selectors as customer_selectors
 from customers.models import ServiceVisit, Vehicle
 from customers.normalize import (
@@ -63,7 +63,7 @@ _ROW_FIELDS = (
 def visible_stores(user) -> list[Store]:
     """The stores `user` may see, as a list: the list page filters complaints by their ids (an
     index condition on the store), and offers them in its store filter."""
-    return list(for_user(Store.objects.all(), user).only("id", "code", "name", "time_zone").order_by("code"))
+    return scoping.visible_stores(user)
 
 
 def departments_of(store_ids) -> list[Department]:

@@ -16,8 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets, LightFilterCopies
-from aftersales.models import Store
-from aftersales.scoping import for_user
+from aftersales.scoping import visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.models.service import RepairType
 
@@ -52,8 +51,7 @@ class _StaffListFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filte
                                               field_name="visit__repair_type")
 
     def __init__(self, data=None, *, request):
-        self.stores = list(for_user(Store.objects.all(), request.user).only("id", "code", "name", "time_zone")
-                           .order_by("code"))
+        self.stores = visible_stores(request.user)
         self.store_ids = [store.pk for store in self.stores]
         model = self._meta.model
         super().__init__(data, queryset=model.objects.filter(store_id__in=self.store_ids), request=request)

@@ -164,8 +164,9 @@ def test_the_list_runs_the_same_queries_for_3_and_30_complaints(client, supervis
     make(3)
     client.force_login(supervisor)
     url = reverse("complaints:list")
-    # The user, their stores and departments; the overdue ids, the page's ids, the rows.
-    with django_assert_num_queries(6) as few:
+    # The user (their stores come with their access, from the cache) and the departments; the
+    # overdue ids, the page's ids, the rows.
+    with django_assert_num_queries(5) as few:
         client.get(url)
     make(27)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -367,8 +368,9 @@ def test_inbox_runs_the_same_queries_for_3_and_30_complaints(client, supervisor,
     make(3)
     client.force_login(head)
     url = reverse("complaints:inbox")
-    # The user, their stores and departments; the waiting ids, the answered ids, the rows.
-    with django_assert_num_queries(6) as few:
+    # The user (their stores from the cache) and the departments; the waiting ids, the answered
+    # ids, the rows.
+    with django_assert_num_queries(5) as few:
         client.get(url)
     make(27)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -441,8 +443,8 @@ def test_triage_runs_the_same_queries_for_3_and_30_complaints(client, supervisor
     make(3)
     client.force_login(supervisor)
     url = reverse("complaints:triage")
-    # The user and their stores; the counts, the new ids, the overdue ids, the rows.
-    with django_assert_num_queries(6) as few:
+    # The user (their stores from the cache); the counts, the new ids, the overdue ids, the rows.
+    with django_assert_num_queries(5) as few:
         client.get(url)
     make(27)
     with django_assert_num_queries(len(few.captured_queries)):
