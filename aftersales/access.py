@@ -27,25 +27,43 @@ ACCESS_TTL = 300
 VERSION_KEY = "access:version"
 
 
+class CacheVersion:
+    """The version the keys of a family of cache entries begin with, which a change of what they
+    hold replaces: at once and again once the change commits."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def current(self) -> str:
+        version = cache.get(self.key)
+        if version is None:
+            # A fresh value, never a counter from 1: entries written under a version that was
+            # evicted must not be read again when the counter starts over.
+            version = str(time.time_ns())
+            if not cache.add(self.key, version, None):
+                version = cache.get(self.key) or version
+        return version
+
+    def replace(self, **_kwargs):
+        """Every entry of the family is stale (a signal receiver)."""
+
+        def bump():
+            cache.set(self.key, str(time.time_ns()), None)
+
+        bump()
+        transaction.on_commit(bump)
+
+
+ACCESS_VERSION = CacheVersion(VERSION_KEY)
+
+
 def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # A fresh value, never a counter from 1: entries written under a version that was evicted
-        # must not be read again when the counter starts over.
-        version = str(time.time_ns())
-        if not cache.add(VERSION_KEY, version, None):
-            version = cache.get(VERSION_KEY) or version
-    return version
+    return ACCESS_VERSION.current()
 
 
-def forget_all_access(**_kwargs):
-    """Every user's cached access is stale: a membership or a group's permissions changed."""
-
-    def bump():
-        cache.set(VERSION_KEY, str(time.time_ns()), None)
-
-    bump()
-    transaction.on_commit(bump)
+def forget_all_access(**kwargs):
+    """Every user's cached access is stale: a membership, a group's permissions or a store changed."""
+    ACCESS_VERSION.replace(**kwargs)
 
 
 def _key(user) -> str:

@@ -56,9 +56,11 @@ class AftersalesConfig(AppConfig):
         from . import lookups  # noqa: F401 - registers `field__any`
         from .access import connect_signals
         from .choices import label_tables_for
+        from .store_lookups import connect_signals as connect_department_signals
 
         _name_third_party_admin_entries()
         connect_signals(get_user_model())
+        connect_department_signals()
         label_tables_for(apps.get_models())
         post_migrate.connect(
             _sync_roles_after_migrate, sender=self, dispatch_uid="aftersales.sync_roles"

@@ -25,6 +25,7 @@ from aftersales.models import Department, Store, localized_name
 from aftersales.pagination import keyset_filter, keyset_page, keyset_page_of_keys
 from aftersales.phones import FULLWIDTH_CHARACTERS, HALFWIDTH_CHARACTERS
 from aftersales import scoping
+from aftersales.store_lookups import store_departments
 import customers.selectors as customer_selectors
 from customers.models import ServiceVisit, Vehicle
 from customers.normalize import (
@@ -79,7 +80,10 @@ def departments_of(store_ids) -> list[Department]:
 
 def department_choices(store_ids, *, with_store) -> list[tuple[int, str]]:
     """(id, name) of the departments of these stores, for the list's filter: a group's 354 read
-    as plain values, not as department and store instances (7 → 1 ms at scale 1)."""
+    as plain values, not as department and store instances (7 → 1 ms at scale 1); one store's
+    from the cache (`store_lookups`)."""
+    if len(store_ids) == 1 and not with_store:
+        return [(pk, localized_name(name, name_en)) for pk, name, name_en in store_departments(store_ids[0])]
     rows = (Department.objects.filter(store_id__in=store_ids).order_by("store__code", "kind", "name")
             .values_list("pk", "name", "name_en", "store__name"))
     choices = [(pk, localized_name(name, name_en), store) for pk, name, name_en, store in rows]
