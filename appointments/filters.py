@@ -5,8 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets, LightFilterCopies
-from aftersales.models import Store
-from aftersales.scoping import for_user
+from aftersales.scoping import for_user, visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import plate_key
 
@@ -44,7 +43,7 @@ class AppointmentFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filt
     def __init__(self, data=None, *, request):
         super().__init__(data, queryset=for_user(Appointment.objects.all(), request.user), request=request)
         self.filters["store"].extra["choices"] = SharedChoices(
-            for_user(Store.objects.all(), request.user).order_by("code").values_list("pk", "name"))
+            (store.pk, store.name) for store in visible_stores(request.user))
 
     def filter_kpi(self, queryset, name, value):
         from .selectors import DUE_FILTERS

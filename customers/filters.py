@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets, LightFilterCopies
 from aftersales.models import Store
-from aftersales.scoping import for_user
+from aftersales.scoping import for_user, visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 
 from .models import Customer, CustomerConsent, ServiceVisit
@@ -26,7 +26,7 @@ class AnyYesNo(django_filters.widgets.BooleanWidget):
 
 def store_choices(user) -> SharedChoices:
     """The user's stores as (id, name), in the order of their codes."""
-    return SharedChoices(for_user(Store.objects.all(), user).order_by("code").values_list("pk", "name"))
+    return SharedChoices((store.pk, store.name) for store in visible_stores(user))
 
 
 def advisor_choices(user) -> SharedChoices:

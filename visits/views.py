@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.htmx import render_page
-from aftersales.models import Store
 from aftersales.prepared import prepared_reads
-from aftersales.scoping import for_user, get_for_user_or_404
+from aftersales.scoping import get_for_user_or_404, visible_stores
 from complaints import selectors as complaint_selectors
 from customers.models import Customer, ServiceVisit
 
@@ -38,7 +37,7 @@ def customer_calls(request, pk):
 
 def _chosen_stores(request):
     """The stores a page covers: the user's, or the one picked with ?store= among them."""
-    stores = list(for_user(Store.objects.filter(is_active=True), request.user).order_by("code"))
+    stores = visible_stores(request.user, active_only=True)
     picked = request.GET.get("store")
     chosen = [s for s in stores if str(s.pk) == picked] or stores
     return stores, chosen

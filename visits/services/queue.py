@@ -12,14 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.models import Store
-from aftersales.scoping import for_user
+from aftersales.scoping import visible_stores
 
 from ..models import CallPolicy, FollowUp
 
 
 def queue_stores(user) -> list[int]:
-    return list(for_user(Store.objects.filter(is_active=True), user).values_list("pk", flat=True))
+    return [store.pk for store in visible_stores(user, active_only=True)]
 
 
 def CALLABLE(now) -> Q:  # noqa: N802 - a condition, named like one
