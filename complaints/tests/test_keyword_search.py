@@ -330,3 +330,21 @@ def test_common_words_in_one_store_are_paged_from_its_newest_complaints_then_fro
 def test_only_words_of_the_descriptions_the_statistics_list_count_as_common(monkeypatch, entry, common):
     monkeypatch.setattr(selectors, "_statistics_grams", lambda: frozenset({"刹车", "异响", "11"}))
     assert selectors.words_common_in_descriptions(entry) is common
+
+
+def test_the_filters_are_built_again_for_rows_checked_one_by_one_only_for_one_store(
+        rf, supervisor, store_a, store_b, make_user):
+    from complaints.filters import ComplaintFilter
+
+    both = make_user("cs_supervisor", [store_a, store_b], username="sup_both")
+
+    def few_rows(user, **params):
+        request = rf.get("/complaints/", {"words": "异响", **params})
+        request.user = user
+        complaints = ComplaintFilter(request.GET, request=request)
+        complaints.qs  # noqa: B018 - the filters applied, as the list does first
+        return complaints.few_rows_qs
+
+    assert few_rows(both) is None
+    assert few_rows(both, store=store_a.pk) is not None
+    assert few_rows(supervisor) is not None
