@@ -54,22 +54,14 @@ class CacheVersion:
         transaction.on_commit(bump)
 
 
+# Replaced when a membership, a group's permissions or a store changes (`connect_signals`).
 ACCESS_VERSION = CacheVersion(VERSION_KEY)
-
-
-def _version() -> str:
-    return ACCESS_VERSION.current()
-
-
-def forget_all_access(**kwargs):
-    """Every user's cached access is stale: a membership, a group's permissions or a store changed."""
-    ACCESS_VERSION.replace(**kwargs)
 
 
 def _key(user) -> str:
     joined = user.date_joined.timestamp() if user.date_joined else 0
     every_store = int(bool(getattr(user, "all_stores", False)))
-    return f"access:{_version()}:{user.pk}:{joined}:{int(user.is_superuser)}:{every_store}"
+    return f"access:{ACCESS_VERSION.current()}:{user.pk}:{joined}:{int(user.is_superuser)}:{every_store}"
 
 
 # What the list pages read of a store they offer and scope by; in the model's order of fields,
@@ -142,7 +134,7 @@ def connect_signals(user_model):
     user_logged_in.connect(_read_at_login, dispatch_uid="access-login")
     for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through,
                     user_model.stores.through):
-        m2m_changed.connect(forget_all_access, sender=through, dispatch_uid=f"access-{through._meta.label}")
+        m2m_changed.connect(ACCESS_VERSION.replace, sender=through, dispatch_uid=f"access-{through._meta.label}")
     for model in (Group, Permission, Store):
-        post_save.connect(forget_all_access, sender=model, dispatch_uid=f"access-save-{model._meta.label}")
-        post_delete.connect(forget_all_access, sender=model, dispatch_uid=f"access-delete-{model._meta.label}")
+        post_save.connect(ACCESS_VERSION.replace, sender=model, dispatch_uid=f"access-save-{model._meta.label}")
+        post_delete.connect(ACCESS_VERSION.replace, sender=model, dispatch_uid=f"access-delete-{model._meta.label}")

@@ -26,10 +26,6 @@ def store_departments(store_id) -> tuple[tuple[int, str, str], ...]:
     return found
 
 
-def forget_departments(**kwargs):
-    DEPARTMENTS_VERSION.replace(**kwargs)
-
-
 def connect_signals():
-    post_save.connect(forget_departments, sender=Department, dispatch_uid="departments-save")
-    post_delete.connect(forget_departments, sender=Department, dispatch_uid="departments-delete")
+    post_save.connect(DEPARTMENTS_VERSION.replace, sender=Department, dispatch_uid="departments-save")
+    post_delete.connect(DEPARTMENTS_VERSION.replace, sender=Department, dispatch_uid="departments-delete")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 import customers.selectors as customer_selectors
 from aftersales.choices import SharedChoices
 from aftersales.filters import BootstrapWidgets, LightFilterCopies
+from aftersales.scoping import visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import clean_text, halfwidth
 
@@ -87,7 +88,7 @@ class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filter
 
     def __init__(self, data=None, queryset=None, *, request, prefix=None):
         self.now = _page_moment(request.GET.get("at"))
-        self.stores = selectors.visible_stores(request.user)
+        self.stores = visible_stores(request.user)
         self.store_ids = [store.pk for store in self.stores]
         if queryset is None:
             queryset = Complaint.objects.filter(store_id__in=self.store_ids)

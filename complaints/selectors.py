@@ -24,7 +24,6 @@ from django.utils import timezone
 from aftersales.models import Department, Store, localized_name
 from aftersales.pagination import keyset_filter, keyset_page, keyset_page_of_keys
 from aftersales.phones import FULLWIDTH_CHARACTERS, HALFWIDTH_CHARACTERS
-from aftersales import scoping
 from aftersales.store_lookups import store_departments
 import customers.selectors as customer_selectors
 from customers.models import ServiceVisit, Vehicle
@@ -61,12 +60,6 @@ _ROW_FIELDS = (
 
 
 # --- Scope ---------------------------------------------------------------------------------
-def visible_stores(user) -> list[Store]:
-    """The stores `user` may see, as a list: the list page filters complaints by their ids (an
-    index condition on the store), and offers them in its store filter."""
-    return scoping.visible_stores(user)
-
-
 def departments_of(store_ids) -> list[Department]:
     """The departments of these stores, for the inbox's picker (the list's filter takes
     `department_choices`)."""

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from aftersales.htmx import render_page
+from aftersales.scoping import visible_stores
 
 from .. import selectors
 from ..exports import export_complaints
@@ -30,7 +31,7 @@ def complaint_list(request):
 def department_options(request):
     """The department choices of the list's filter for the store picked in it (an htmx fragment):
     that store's departments if it is one of the user's, else none."""
-    store_ids = [store.pk for store in selectors.visible_stores(request.user)]
+    store_ids = [store.pk for store in visible_stores(request.user)]
     picked = picked_store_id(request.GET, store_ids)
     departments = selectors.department_choices([picked], with_store=False) if picked is not None else []
     return render(request, "complaints/partials/department_options.html", {
@@ -50,7 +51,7 @@ def department_inbox(request):
     department of their stores (?department=)."""
     user = request.user
     can_pick = user.has_perm("complaints.triage_complaint")
-    stores = selectors.visible_stores(user)
+    stores = visible_stores(user)
     departments = selectors.departments_of([store.pk for store in stores])
     picked = request.GET.get("department") if can_pick else None
     wanted = picked or user.department_id
@@ -69,7 +70,7 @@ def department_inbox(request):
 
 @permission_required("complaints.triage_complaint", raise_exception=True)
 def triage_board(request):
-    stores = selectors.visible_stores(request.user)
+    stores = visible_stores(request.user)
     picked = request.GET.get("store")
     chosen = [store for store in stores if str(store.pk) == picked] or stores
     now = timezone.now()
