@@ -91,7 +91,7 @@ def request_calibration():
     The best-of-3 figures above say how fast the machine is at its best; the pages' figures are
     95th percentiles, which also take in the moments a shared machine is slower (seen here: this
     workload's p95 at 1.9 times its fastest, from one second to the next). Read a page's p95
-    against this workload's p95, and its median against this median."""
+    against this workload's p95 as well as against the best-of-3 figures."""
     from django.db import connection
 
     def request_sized():
