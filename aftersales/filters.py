@@ -5,7 +5,14 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .choices import SharedChoices
 from .models import Store
+
+
+def store_choices(stores) -> SharedChoices:
+    """A store filter's choices: (id, name) of `stores` (`scoping.visible_stores`), in their
+    order."""
+    return SharedChoices((store.pk, store.name) for store in stores)
 
 
 class BootstrapWidgets:

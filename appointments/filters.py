@@ -3,8 +3,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.choices import SharedChoices
-from aftersales.filters import BootstrapWidgets, LightFilterCopies
+from aftersales.filters import BootstrapWidgets, LightFilterCopies, store_choices
 from aftersales.scoping import for_user, visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import plate_key
@@ -42,8 +41,7 @@ class AppointmentFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filt
 
     def __init__(self, data=None, *, request):
         super().__init__(data, queryset=for_user(Appointment.objects.all(), request.user), request=request)
-        self.filters["store"].extra["choices"] = SharedChoices(
-            (store.pk, store.name) for store in visible_stores(request.user))
+        self.filters["store"].extra["choices"] = store_choices(visible_stores(request.user))
 
     def filter_kpi(self, queryset, name, value):
         from .selectors import DUE_FILTERS

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 import customers.selectors as customer_selectors
 from aftersales.choices import SharedChoices
-from aftersales.filters import BootstrapWidgets, LightFilterCopies
+from aftersales.filters import BootstrapWidgets, LightFilterCopies, store_choices
 from aftersales.scoping import visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.normalize import clean_text, halfwidth
@@ -96,7 +96,7 @@ class ComplaintFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filter
         several = len(self.stores) > 1
         self._offer_departments(data, several)
         if several:
-            self.filters["store"].extra["choices"] = SharedChoices((s.pk, s.name) for s in self.stores)
+            self.filters["store"].extra["choices"] = store_choices(self.stores)
             # Picking a store reloads the department choices with its departments (htmx).
             self.filters["store"].extra["widget"] = ManyOptionsSelect(attrs={
                 "hx-get": reverse("complaints:department_options"), "hx-trigger": "change",

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.choices import SharedChoices
-from aftersales.filters import BootstrapWidgets, LightFilterCopies
+from aftersales.filters import BootstrapWidgets, LightFilterCopies, store_choices
 from aftersales.models import Store
 from aftersales.scoping import for_user, visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
@@ -22,11 +22,6 @@ class AnyYesNo(django_filters.widgets.BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
-
-
-def store_choices(user) -> SharedChoices:
-    """The user's stores as (id, name), in the order of their codes."""
-    return SharedChoices((store.pk, store.name) for store in visible_stores(user))
 
 
 def advisor_choices(user) -> SharedChoices:
@@ -62,7 +57,7 @@ class CustomerFilter(LightFilterCopies, BootstrapWidgets, django_filters.FilterS
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
-        self.filters["store"].extra["choices"] = store_choices(request.user)
+        self.filters["store"].extra["choices"] = store_choices(visible_stores(request.user))
 
     def filter_churn_risk(self, queryset, name, value):
         at_risk = [LoyaltyTier.LAPSING, LoyaltyTier.CHURNED]
@@ -102,7 +97,7 @@ class ServiceVisitFilter(LightFilterCopies, BootstrapWidgets, django_filters.Fil
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
-        self.filters["store"].extra["choices"] = store_choices(request.user)
+        self.filters["store"].extra["choices"] = store_choices(visible_stores(request.user))
         self.filters["advisor"].extra["choices"] = advisor_choices(request.user)
 
     def filter_counted(self, queryset, name, value):

@@ -14,8 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.choices import SharedChoices
-from aftersales.filters import BootstrapWidgets, LightFilterCopies
+from aftersales.filters import BootstrapWidgets, LightFilterCopies, store_choices
 from aftersales.scoping import visible_stores
 from aftersales.widget_rendering import ManyOptionsSelect
 from customers.models.service import RepairType
@@ -55,7 +54,7 @@ class _StaffListFilter(LightFilterCopies, BootstrapWidgets, django_filters.Filte
         self.store_ids = [store.pk for store in self.stores]
         model = self._meta.model
         super().__init__(data, queryset=model.objects.filter(store_id__in=self.store_ids), request=request)
-        self.filters["store"].extra["choices"] = SharedChoices((store.pk, store.name) for store in self.stores)
+        self.filters["store"].extra["choices"] = store_choices(self.stores)
 
     @property
     def several_stores(self):

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from aftersales.tests.test_settings import STRONG_KEY
+
 ROOT = Path(settings.BASE_DIR)
-STRONG_KEY = "k3J9x-wQz7_VbN2mPa8RtYc5LdF4hGs6KjE1uIo0pAzXcVbNmQwErTyUiOp"
 
 
 def _server_process(script):
